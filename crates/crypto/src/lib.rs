@@ -1,0 +1,1 @@
+//! Vault keys, field encryption, passwords, TOTP, signatures.

@@ -1,0 +1,1 @@
+//! Japanese text, dates and person-data parsing.

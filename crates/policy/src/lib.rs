@@ -1,0 +1,1 @@
+//! The one place that decides operations on personal data.

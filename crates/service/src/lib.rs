@@ -1,0 +1,1 @@
+//! The only entry point for operations on personal data.

@@ -1,0 +1,1 @@
+//! Synthetic residents for the demo ward, tests and benchmarks.

@@ -1,0 +1,1 @@
+//! HTTP: Japanese pages and the JSON API over the service layer.
