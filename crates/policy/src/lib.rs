@@ -1,1 +1,12 @@
-//! The one place that decides operations on personal data.
+//! The one place that decides whether an operation on personal data may
+//! happen. Pure: facts in, decision out. The service layer gathers the facts
+//! inside the operation's transaction and audits whatever this returns.
+
+mod decide;
+mod facts;
+
+pub use decide::{decide, Decision, Denial};
+pub use facts::{
+    Action, ContractFacts, ContractStatus, PurposeFacts, Request, Scope, SubcontractFacts, Subject,
+    Terminal,
+};
