@@ -69,10 +69,7 @@ mod tests {
     #[test]
     fn rfc2202_sha1_case_2() {
         let out = hmac_sha1(b"Jefe", b"what do ya want for nothing?");
-        assert_eq!(
-            hex::encode(out),
-            "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
-        );
+        assert_eq!(hex::encode(out), "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
     }
 
     #[test]

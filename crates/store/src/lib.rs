@@ -1,1 +1,26 @@
-//! Storage: SQLite and PostgreSQL behind one interface.
+//! Storage on two real backends behind one interface: embedded SQLite (the
+//! default) and PostgreSQL. Queries are written once in the dialect both
+//! accept; the few differences stay in this crate. Only `itaku-service` may
+//! depend on it (checked in CI).
+
+mod audit;
+mod error;
+mod org;
+mod person;
+mod pool;
+mod session;
+pub mod testing;
+mod tx;
+
+pub use audit::{AuditCheckpointRow, AuditFilter, AuditRow, NewAuditEntry};
+pub use error::StoreError;
+pub use org::{
+    ContractRow, JobRow, NewContract, NewUser, OrgRow, PurposeRow, StaffRow, SubcontractRow,
+    TerminalRow, TrainingRow, UserRow,
+};
+pub use person::{PersonItemsRow, VaultRow};
+pub use pool::{Backend, Store};
+pub use session::SessionRow;
+pub use tx::Tx;
+
+pub type Result<T> = std::result::Result<T, StoreError>;

@@ -1,0 +1,111 @@
+use crate::pool::Backend;
+use crate::Result;
+use sqlx::any::Any;
+use std::borrow::Cow;
+
+/// One database transaction. Every operation of the service runs in one, so
+/// the change and its audit entry commit together or not at all.
+pub struct Tx {
+    pub(crate) inner: sqlx::Transaction<'static, Any>,
+    backend: Backend,
+}
+
+impl Tx {
+    pub(crate) fn new(inner: sqlx::Transaction<'static, Any>, backend: Backend) -> Self {
+        Self { inner, backend }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Queries are written with PostgreSQL's `$1`; SQLite gets `?1`, its
+    /// explicitly numbered form (its `$1` would be numbered by first use).
+    pub(crate) fn sql<'a>(&self, sql: &'a str) -> Cow<'a, str> {
+        match self.backend {
+            Backend::Postgres => Cow::Borrowed(sql),
+            Backend::Sqlite => {
+                let mut out = String::with_capacity(sql.len());
+                let mut chars = sql.chars().peekable();
+                while let Some(c) = chars.next() {
+                    if c == '$' && chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+                        out.push('?');
+                    } else {
+                        out.push(c);
+                    }
+                }
+                Cow::Owned(out)
+            }
+        }
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        self.inner.commit().await?;
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        self.inner.rollback().await?;
+        Ok(())
+    }
+
+    /// Run a raw statement; for tests and administration only.
+    pub async fn execute_raw(&mut self, sql: &str) -> Result<u64> {
+        let sql = self.sql(sql);
+        Ok(sqlx::query(&sql)
+            .execute(&mut *self.inner)
+            .await?
+            .rows_affected())
+    }
+
+    pub async fn meta_get(&mut self, key: &str) -> Result<Option<String>> {
+        let sql = self.sql("SELECT value FROM meta WHERE key = $1");
+        let row: Option<(String,)> = sqlx::query_as(&sql)
+            .bind(key)
+            .fetch_optional(&mut *self.inner)
+            .await?;
+        Ok(row.map(|r| r.0))
+    }
+
+    pub async fn meta_set(&mut self, key: &str, value: &str) -> Result<()> {
+        let sql = self.sql(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        );
+        sqlx::query(&sql)
+            .bind(key)
+            .bind(value)
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn system_key(&mut self, name: &str) -> Result<Option<(Vec<u8>, Option<Vec<u8>>)>> {
+        let sql = self.sql("SELECT wrapped, public FROM system_keys WHERE name = $1");
+        let row: Option<(Vec<u8>, Option<Vec<u8>>)> = sqlx::query_as(&sql)
+            .bind(name)
+            .fetch_optional(&mut *self.inner)
+            .await?;
+        Ok(row)
+    }
+
+    pub async fn insert_system_key(
+        &mut self,
+        name: &str,
+        wrapped: &[u8],
+        public: Option<&[u8]>,
+        now: &str,
+    ) -> Result<()> {
+        let sql = self.sql(
+            "INSERT INTO system_keys (name, wrapped, public, created_at) VALUES ($1, $2, $3, $4)",
+        );
+        sqlx::query(&sql)
+            .bind(name)
+            .bind(wrapped)
+            .bind(public)
+            .bind(now)
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(())
+    }
+}
