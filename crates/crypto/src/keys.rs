@@ -109,7 +109,12 @@ impl DataKey {
     /// unwraps for the same vault id, so a wrapped key copied into another
     /// vault's row is useless. Output: version ‖ nonce ‖ ciphertext ‖ tag.
     pub fn wrap(&self, master: &MasterKey, vault_id: &str) -> Result<Vec<u8>> {
-        sealed::seal(master.secret(), CONTEXT_DATA_KEY, b"", self.0.expose())
+        sealed::seal(
+            master.secret(),
+            CONTEXT_DATA_KEY,
+            vault_id.as_bytes(),
+            self.0.expose(),
+        )
     }
 
     /// Reverses [`DataKey::wrap`]. Fails with [`CryptoError::Decrypt`] for a
