@@ -1,1 +1,144 @@
-//! The only entry point for operations on personal data.
+//! The only entry point for operations on personal data. Every operation
+//! opens a transaction, asks the policy, does its work, appends a
+//! hash-chained audit entry and commits — or, if any step fails, leaves
+//! nothing behind (fail closed). `web` and `cli` reach storage only through
+//! this crate; it does not re-export the store.
+
+mod actor;
+mod admin;
+mod audit;
+mod auth;
+mod bootstrap;
+pub mod config;
+mod demo;
+mod error;
+mod op;
+mod persons;
+pub mod testing;
+mod time;
+mod view;
+
+pub use actor::{Actor, ActorKind};
+pub use admin::{check_password_strength, NewContractSpec, NewUserSpec};
+pub use audit::{AuditEntryView, AuditQuery, Checkpoint, VerifyReport};
+pub use auth::{SessionInfo, SignIn, SignedIn};
+pub use bootstrap::{create_master_key_file, read_master_key_file};
+pub use config::{Config, ConfigError, LogFormat, Overrides};
+pub use demo::{person_from_resident, DEMO_PASSWORD};
+pub use demo::{DemoLogin, DemoSummary};
+pub use error::{Result, ServiceError};
+pub use itaku_policy::{Action, ContractStatus, Denial};
+pub use persons::{NewPerson, PersonQuery, PersonView, ProvisionReport};
+pub use time::jst_display;
+pub use view::{ContractView, JobView, OrgView, PurposeView, UserView, WorkContext};
+
+use itaku_core::Clock;
+use itaku_crypto::{DataKey, MasterKey, SigningKey};
+use itaku_store::Store;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Session lifetimes.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_idle_minutes: 30,
+            session_absolute_hours: 10,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Service {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    master: MasterKey,
+    signer: SigningKey,
+    /// Seals users' TOTP secrets.
+    user_secrets: DataKey,
+    vault_keys: Mutex<HashMap<i64, Arc<DataKey>>>,
+    settings: Settings,
+}
+
+impl Service {
+    /// Open the database the configuration names, apply migrations, and load
+    /// the keys. The master key must already exist (`itaku demo` or
+    /// `itaku admin init` create one).
+    pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> Result<Service> {
+        let master = bootstrap::load_master_key(config)?;
+        let settings = Settings {
+            session_idle_minutes: config.session_idle_minutes,
+            session_absolute_hours: config.session_absolute_hours,
+        };
+        Self::open_url(&config.database_url, master, clock, settings).await
+    }
+
+    pub async fn open_url(
+        database_url: &str,
+        master: MasterKey,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+    ) -> Result<Service> {
+        let store = Store::connect(database_url).await?;
+        store.migrate().await?;
+        let keys = bootstrap::ensure_keys(&store, &master, clock.as_ref()).await?;
+        Ok(Service {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                master,
+                signer: keys.signer,
+                user_secrets: keys.user_secrets,
+                vault_keys: Mutex::new(HashMap::new()),
+                settings,
+            }),
+        })
+    }
+
+    /// Apply migrations only; reports the versions now applied.
+    pub async fn migrate_only(database_url: &str) -> Result<Vec<i64>> {
+        let store = Store::connect(database_url).await?;
+        store.migrate().await?;
+        let v = store.applied_migrations().await?;
+        store.close().await;
+        Ok(v)
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        self.inner.store.backend().name()
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.clock.now()
+    }
+
+    pub fn audit_public_key_fingerprint(&self) -> String {
+        self.inner.signer.verifying_key().fingerprint()
+    }
+
+    pub async fn close(&self) {
+        self.inner.store.close().await;
+    }
+
+    /// Is the database answering? For the health endpoint.
+    pub async fn healthy(&self) -> bool {
+        match self.inner.store.begin().await {
+            Ok(mut tx) => {
+                let ok = tx.audit_head().await.is_ok();
+                let _ = tx.rollback().await;
+                ok
+            }
+            Err(_) => false,
+        }
+    }
+}

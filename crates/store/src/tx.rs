@@ -49,13 +49,34 @@ impl Tx {
         Ok(())
     }
 
-    /// Run a raw statement; for tests and administration only.
+    /// Run raw statements (several may be given; PostgreSQL runs them with
+    /// the simple protocol). For tests and administration only.
     pub async fn execute_raw(&mut self, sql: &str) -> Result<u64> {
-        let sql = self.sql(sql);
-        Ok(sqlx::query(&sql)
-            .execute(&mut *self.inner)
-            .await?
-            .rows_affected())
+        use sqlx::Executor;
+        Ok((&mut *self.inner).execute(sql).await?.rows_affected())
+    }
+
+    /// Every row of every table as text (PostgreSQL), for tests that look
+    /// for plaintext where only ciphertext may be. SQLite's tests read the
+    /// database files themselves.
+    pub async fn dump_tables_text(&mut self) -> Result<String> {
+        if self.backend != Backend::Postgres {
+            return Ok(String::new());
+        }
+        let tables: Vec<(String,)> =
+            sqlx::query_as("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
+                .fetch_all(&mut *self.inner)
+                .await?;
+        let mut out = String::new();
+        for (t,) in tables {
+            let sql = format!("SELECT row_to_json(t)::text FROM \"{t}\" t");
+            let rows: Vec<(String,)> = sqlx::query_as(&sql).fetch_all(&mut *self.inner).await?;
+            for (r,) in rows {
+                out.push_str(&r);
+                out.push('\n');
+            }
+        }
+        Ok(out)
     }
 
     pub async fn meta_get(&mut self, key: &str) -> Result<Option<String>> {

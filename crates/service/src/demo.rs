@@ -1,0 +1,413 @@
+//! The demo ward: a ward with its staff, two contractors (one with an
+//! approved sub-contractor), the seeds' jobs and purposes, a contract per
+//! contractor, and synthetic residents in the ward's vault, part of them
+//! provided to the outreach contract. Everything goes through the same
+//! audited operations as real work.
+
+use crate::admin::{NewContractSpec, NewUserSpec};
+use crate::error::Result;
+use crate::persons::NewPerson;
+use crate::{Actor, Service};
+use chrono::NaiveDate;
+use itaku_core::{IpNet, Item, ItemSet, OrgKind, Role};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub const DEMO_PASSWORD: &str = "itaku-demo-2026";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoLogin {
+    pub login: String,
+    pub display_name: String,
+    pub role_label: String,
+    pub org_name: String,
+    pub password: String,
+    pub totp_secret: String,
+    pub what: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoSummary {
+    pub persons: i64,
+    pub provided: i64,
+    pub contract_id: i64,
+    pub logins: Vec<DemoLogin>,
+}
+
+fn items(list: &[Item]) -> ItemSet {
+    list.iter().copied().collect()
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+/// A synthetic resident as the ward's vault stores it.
+pub fn person_from_resident(r: &itaku_synth::Resident) -> NewPerson {
+    let mut v = BTreeMap::new();
+    v.insert(Item::AtenaNo, format!("{:09}", r.atena_no));
+    v.insert(Item::JushinkenNo, format!("{:011}", r.jushinken_no));
+    v.insert(
+        Item::KokuhoKigoBango,
+        format!("{}　{}", r.hihokensha_kigo, r.hihokensha_bango),
+    );
+    v.insert(Item::KanaShimei, r.kana.clone());
+    v.insert(Item::Shimei, r.kanji.clone());
+    v.insert(Item::Seinengappi, r.birth_date.to_string());
+    v.insert(Item::Seibetsu, r.sex.code().to_string());
+    v.insert(Item::YubinBango, r.postal_code.clone());
+    v.insert(Item::Jusho, r.jusho.clone());
+    if !r.katagaki.is_empty() {
+        v.insert(Item::Katagaki, r.katagaki.clone());
+    }
+    if let Some(p) = &r.phone {
+        v.insert(Item::DenwaBango, p.clone());
+    }
+    v.insert(Item::ShikakuShutoku, r.shikaku_shutoku.to_string());
+    if let Some(d) = r.shikaku_soshitsu {
+        v.insert(Item::ShikakuSoshitsu, d.to_string());
+    }
+    v.insert(
+        Item::JushinRireki,
+        format!(
+            "前年度受診={} 過去5年={}回",
+            if r.prev_year_screened { "有" } else { "無" },
+            r.screenings_5y
+        ),
+    );
+    if let (Some(bmi), Some(sbp), Some(a1c)) = (r.bmi, r.sbp, r.hba1c) {
+        v.insert(
+            Item::KenshinKekka,
+            format!("BMI {bmi:.1} / 収縮期血圧 {sbp} / HbA1c {a1c:.1}"),
+        );
+    }
+    NewPerson { values: v }
+}
+
+impl Service {
+    /// Seed a fresh database as the demo ward. `people` residents are made
+    /// by the synthetic generator with `seed`.
+    pub async fn seed_demo(&self, people: u64, seed: u64) -> Result<DemoSummary> {
+        let sys = Actor::system("デモ区の作成");
+        let mut logins = Vec::new();
+        let ward = self
+            .create_org(&sys, OrgKind::Ward, "新宿区 健康部", None)
+            .await?;
+        let otsu = self
+            .create_org(
+                &sys,
+                OrgKind::Contractor,
+                "株式会社みらい健康サポート",
+                None,
+            )
+            .await?;
+        let hei = self
+            .create_org(
+                &sys,
+                OrgKind::Subcontractor,
+                "有限会社ふれあい訪問サービス",
+                Some(otsu),
+            )
+            .await?;
+        let otsu2 = self
+            .create_org(&sys, OrgKind::Contractor, "東京データ入力株式会社", None)
+            .await?;
+        let org_names = [
+            (ward, "新宿区 健康部"),
+            (otsu, "株式会社みらい健康サポート"),
+            (hei, "有限会社ふれあい訪問サービス"),
+            (otsu2, "東京データ入力株式会社"),
+        ];
+
+        let mut add =
+            async |org: i64, login: &str, name: &str, role: Role, what: &str| -> Result<i64> {
+                let (id, secret) = self
+                    .create_user(
+                        &sys,
+                        &NewUserSpec {
+                            org_id: org,
+                            login,
+                            display_name: name,
+                            role,
+                            password: DEMO_PASSWORD,
+                        },
+                    )
+                    .await?;
+                logins.push(DemoLogin {
+                    login: login.into(),
+                    display_name: name.into(),
+                    role_label: role.label().into(),
+                    org_name: org_names
+                        .iter()
+                        .find(|o| o.0 == org)
+                        .map(|o| o.1)
+                        .unwrap_or_default()
+                        .into(),
+                    password: DEMO_PASSWORD.into(),
+                    totp_secret: secret,
+                    what: what.into(),
+                });
+                Ok(id)
+            };
+        add(
+            ward,
+            "ward-admin",
+            "管理 一郎",
+            Role::WardAdmin,
+            "組織・契約・利用者の管理",
+        )
+        .await?;
+        add(
+            ward,
+            "hokenshi",
+            "保健 花子",
+            Role::WardStaff,
+            "区の名簿の閲覧・検索・提供",
+        )
+        .await?;
+        add(
+            ward,
+            "kansa",
+            "監査 次郎",
+            Role::Inspector,
+            "監査ログと記録の閲覧（読み取りのみ）",
+        )
+        .await?;
+        let sekinin = add(
+            otsu,
+            "mirai-sekinin",
+            "責任 三郎",
+            Role::ContractorResponsible,
+            "取扱責任者（受診勧奨契約）",
+        )
+        .await?;
+        let denwa = add(
+            otsu,
+            "mirai-denwa",
+            "電話 桜子",
+            Role::Handler,
+            "取扱者: 電話勧奨（氏名・カナ・電話番号・生年月日・性別）",
+        )
+        .await?;
+        let bunseki = add(
+            otsu,
+            "mirai-bunseki",
+            "分析 四郎",
+            Role::Handler,
+            "取扱者: 効果分析（健診結果・受診券整理番号・生年月日・性別）",
+        )
+        .await?;
+        let homon = add(
+            hei,
+            "fureai-homon",
+            "訪問 五月",
+            Role::Handler,
+            "再委託先の取扱者: 訪問勧奨（氏名・住所・方書）",
+        )
+        .await?;
+        let nyuryoku = add(
+            otsu2,
+            "tdi-sekinin",
+            "入力 六郎",
+            Role::ContractorResponsible,
+            "取扱責任者（がん検診問合せ契約）",
+        )
+        .await?;
+
+        let job = self
+            .create_job(
+                &sys,
+                "tokutei-gan-kansho",
+                "特定健診・がん検診受診勧奨",
+                "健康づくり課",
+            )
+            .await?;
+        let purposes: [(&str, &str, ItemSet); 5] = [
+            (
+                "tsuchi_kansho",
+                "通知勧奨",
+                items(&[
+                    Item::Shimei,
+                    Item::KanaShimei,
+                    Item::YubinBango,
+                    Item::Jusho,
+                    Item::Katagaki,
+                    Item::JushinkenNo,
+                    Item::Seinengappi,
+                    Item::Seibetsu,
+                ]),
+            ),
+            (
+                "denwa_kansho",
+                "電話勧奨",
+                items(&[
+                    Item::Shimei,
+                    Item::KanaShimei,
+                    Item::DenwaBango,
+                    Item::Seinengappi,
+                    Item::Seibetsu,
+                ]),
+            ),
+            (
+                "homon_kansho",
+                "訪問勧奨",
+                items(&[Item::Shimei, Item::Jusho, Item::Katagaki]),
+            ),
+            (
+                "toiawase",
+                "問合せ対応",
+                items(&[
+                    Item::Shimei,
+                    Item::KanaShimei,
+                    Item::Seinengappi,
+                    Item::DenwaBango,
+                    Item::JushinkenNo,
+                ]),
+            ),
+            (
+                "koka_bunseki",
+                "効果分析",
+                items(&[
+                    Item::KenshinKekka,
+                    Item::JushinkenNo,
+                    Item::Seinengappi,
+                    Item::Seibetsu,
+                ]),
+            ),
+        ];
+        for (code, name, set) in &purposes {
+            self.add_purpose(&sys, job, code, name, set).await?;
+        }
+        let job2 = self
+            .create_job(
+                &sys,
+                "gan-kenshin-toiawase",
+                "がん検診問合せ対応",
+                "健康推進課",
+            )
+            .await?;
+        self.add_purpose(
+            &sys,
+            job2,
+            "toiawase",
+            "問合せ対応",
+            &items(&[
+                Item::YubinBango,
+                Item::Jusho,
+                Item::Katagaki,
+                Item::Shimei,
+                Item::KanaShimei,
+                Item::Seinengappi,
+                Item::Seibetsu,
+                Item::DenwaBango,
+                Item::GanKenshinShurui,
+            ]),
+        )
+        .await?;
+
+        // Loopback only, so the demo works on this machine and nowhere else.
+        let local = [IpNet::parse("127.0.0.0/8")?, IpNet::parse("::1/128")?];
+        let contract = self
+            .create_contract(
+                &sys,
+                &NewContractSpec {
+                    job_id: job,
+                    contractor_org_id: otsu,
+                    name: "令和8年度 特定健診・がん検診受診勧奨業務委託",
+                    starts_on: date(2026, 4, 1),
+                    ends_on: date(2027, 3, 31),
+                    allowed_networks: &local,
+                    requires_client_cert: false,
+                },
+            )
+            .await?;
+        let contract2 = self
+            .create_contract(
+                &sys,
+                &NewContractSpec {
+                    job_id: job2,
+                    contractor_org_id: otsu2,
+                    name: "令和8年度 がん検診コールセンター業務委託",
+                    starts_on: date(2026, 4, 1),
+                    ends_on: date(2027, 3, 31),
+                    allowed_networks: &local,
+                    requires_client_cert: false,
+                },
+            )
+            .await?;
+        self.assign_staff(&sys, contract, sekinin, None).await?;
+        self.assign_staff(&sys, contract, denwa, Some("denwa_kansho"))
+            .await?;
+        self.assign_staff(&sys, contract, bunseki, Some("koka_bunseki"))
+            .await?;
+        self.approve_subcontract(&sys, contract, hei).await?;
+        self.assign_staff(&sys, contract, homon, Some("homon_kansho"))
+            .await?;
+        self.assign_staff(&sys, contract2, nyuryoku, None).await?;
+        for u in [sekinin, denwa, bunseki, homon, nyuryoku] {
+            self.record_training(
+                &sys,
+                u,
+                "個人情報保護研修（令和8年度）",
+                date(2026, 4, 10),
+                date(2027, 4, 9),
+            )
+            .await?;
+        }
+
+        let mut total = 0i64;
+        let mut batch = Vec::with_capacity(1000);
+        for r in itaku_synth::Generator::new(seed, 100_000_000).take(people as usize) {
+            batch.push(person_from_resident(&r));
+            if batch.len() == 1000 {
+                total += self.register_persons(&sys, &batch).await?.0;
+                batch.clear();
+            }
+        }
+        if !batch.is_empty() {
+            total += self.register_persons(&sys, &batch).await?.0;
+        }
+        let report = self.provision(&sys, contract, None).await?;
+        let mut tx = self.inner.store.begin().await?;
+        tx.meta_set("demo", "1").await?;
+        tx.commit().await?;
+        Ok(DemoSummary {
+            persons: total,
+            provided: report.persons,
+            contract_id: contract,
+            logins,
+        })
+    }
+
+    /// Whether this database was made by `itaku demo` (demo-only helpers
+    /// such as showing a user's current code refuse otherwise).
+    pub async fn is_demo(&self) -> Result<bool> {
+        let mut tx = self.inner.store.begin().await?;
+        let v = tx.meta_get("demo").await?;
+        tx.rollback().await?;
+        Ok(v.as_deref() == Some("1"))
+    }
+
+    /// The current TOTP code of a demo user, so the demo can be used
+    /// without an authenticator app. Refused outside demo databases.
+    pub async fn demo_totp_code(&self, login: &str) -> Result<String> {
+        if !self.is_demo().await? {
+            return Err(crate::ServiceError::Invalid(
+                "デモ用のデータベースではありません".into(),
+            ));
+        }
+        let mut tx = self.inner.store.begin().await?;
+        let u = tx
+            .user_by_login(login)
+            .await?
+            .ok_or_else(crate::ServiceError::not_found)?;
+        tx.rollback().await?;
+        let sealed = u.totp_secret.ok_or_else(crate::ServiceError::not_found)?;
+        let secret = self
+            .inner
+            .user_secrets
+            .open(&crate::auth::totp_aad(login), &sealed)?;
+        let secret = itaku_crypto::TotpSecret::from_base32(&String::from_utf8_lossy(&secret))?;
+        Ok(secret.code_at(self.now().timestamp().max(0) as u64))
+    }
+}

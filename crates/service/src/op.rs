@@ -1,0 +1,237 @@
+//! One operation: transaction, policy decision, audit entry, commit. A denial
+//! is audited and committed on its own; an error anywhere drops the
+//! transaction, so neither data nor a half-written entry survives.
+
+use crate::actor::ActorKind;
+use crate::audit::record_ids_text;
+use crate::error::{Result, ServiceError};
+use crate::time::{jst_date, parse_date, ts};
+use crate::{Actor, Service};
+use itaku_core::{ContractId, IpNet, ItemSet, OrgId, OrgKind, Role, UserId};
+use itaku_policy::{
+    decide, Action, ContractFacts, ContractStatus, Decision, PurposeFacts, Request, Scope,
+    SubcontractFacts, Subject,
+};
+use itaku_store::{NewAuditEntry, Tx};
+
+pub(crate) struct OpRequest {
+    pub action: Action,
+    pub scope: Scope,
+    pub items: ItemSet,
+    pub target: &'static str,
+}
+
+impl OpRequest {
+    pub fn new(action: Action, scope: Scope, target: &'static str) -> Self {
+        Self {
+            action,
+            scope,
+            items: ItemSet::new(),
+            target,
+        }
+    }
+    pub fn system(action: Action, target: &'static str) -> Self {
+        Self::new(action, Scope::System, target)
+    }
+    pub fn items(mut self, items: ItemSet) -> Self {
+        self.items = items;
+        self
+    }
+}
+
+pub(crate) struct Op<'s> {
+    svc: &'s Service,
+    pub tx: Tx,
+    entry: NewAuditEntry,
+    pub allowed: ItemSet,
+    pub contract: Option<ContractFacts>,
+}
+
+impl Service {
+    pub(crate) async fn begin(&self, actor: &Actor, req: OpRequest) -> Result<Op<'_>> {
+        let mut tx = self.inner.store.begin().await?;
+        // Lock the chain head first: appends are serialised and, on SQLite,
+        // the transaction holds the write lock from its first statement.
+        tx.audit_lock_head()
+            .await
+            .map_err(|_| ServiceError::AuditFailed)?;
+        let now = self.now();
+        let subject = self.subject(&mut tx, actor).await?;
+        let contract = match req.scope {
+            Scope::Contract(id) => self.contract_facts(&mut tx, id).await?,
+            _ => None,
+        };
+        let purpose = actor.purpose.as_deref();
+        let decision = decide(
+            &subject,
+            contract.as_ref(),
+            &Request {
+                action: req.action,
+                scope: req.scope,
+                purpose,
+                items: &req.items,
+                terminal: &actor.terminal,
+                today: jst_date(now),
+            },
+        );
+        let actor_label = match &actor.kind {
+            ActorKind::User(_) => String::new(),
+            ActorKind::System { reason } => format!("system: {reason}"),
+            ActorKind::Anonymous => "anonymous".into(),
+        };
+        let mut entry = NewAuditEntry {
+            at: ts(now),
+            actor_user_id: actor.user_id().map(|u| u.0),
+            actor: actor_label,
+            role: subject.role.code().into(),
+            terminal: actor.terminal_label(),
+            contract_id: match req.scope {
+                Scope::Contract(c) => Some(c.0),
+                _ => None,
+            },
+            purpose: purpose.unwrap_or_default().into(),
+            action: req.action.code().into(),
+            target: req.target.into(),
+            record_ids: String::new(),
+            items: req.items.to_codes(),
+            outcome: "allow".into(),
+            reason: String::new(),
+            request_id: actor.request_id.clone(),
+        };
+        if let ActorKind::User(id) = actor.kind {
+            if let Some(u) = tx.user(id.0).await? {
+                entry.actor = format!("{} ({})", u.display_name, u.login);
+            }
+        }
+        match decision {
+            Decision::Allow { items } => Ok(Op {
+                svc: self,
+                tx,
+                entry,
+                allowed: items,
+                contract,
+            }),
+            Decision::Deny(denial) => {
+                entry.outcome = "deny".into();
+                entry.reason = denial.code().into();
+                self.append_audit(&mut tx, &entry).await?;
+                tx.commit().await.map_err(|_| ServiceError::AuditFailed)?;
+                Err(ServiceError::Denied(denial))
+            }
+        }
+    }
+
+    async fn subject(&self, tx: &mut Tx, actor: &Actor) -> Result<Subject> {
+        match &actor.kind {
+            ActorKind::User(id) => {
+                let u = tx.user(id.0).await?.ok_or(ServiceError::Unauthenticated)?;
+                let org = tx
+                    .org(u.org_id)
+                    .await?
+                    .ok_or(ServiceError::Unauthenticated)?;
+                Ok(Subject {
+                    user_id: UserId(u.id),
+                    role: Role::parse(&u.role)?,
+                    org_id: OrgId(org.id),
+                    org_kind: OrgKind::parse(&org.kind)?,
+                    active: u.active != 0,
+                    training_valid_until: u.training_valid_until.as_deref().and_then(parse_date),
+                })
+            }
+            ActorKind::System { .. } => Ok(Subject {
+                user_id: UserId(0),
+                role: Role::System,
+                org_id: OrgId(0),
+                org_kind: OrgKind::Ward,
+                active: true,
+                training_valid_until: None,
+            }),
+            ActorKind::Anonymous => Err(ServiceError::Unauthenticated),
+        }
+    }
+
+    /// Everything the policy needs to know about one contract, read fresh in
+    /// the operation's transaction so a cancellation takes effect at once.
+    pub(crate) async fn contract_facts(
+        &self,
+        tx: &mut Tx,
+        id: ContractId,
+    ) -> Result<Option<ContractFacts>> {
+        let Some(c) = tx.contract(id.0).await? else {
+            return Ok(None);
+        };
+        let purposes = tx
+            .purposes(c.job_id)
+            .await?
+            .into_iter()
+            .map(|p| {
+                Ok(PurposeFacts {
+                    code: p.code,
+                    items: ItemSet::parse_codes(&p.items)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let staff = tx.staff(c.id).await?;
+        let subcontractors = tx
+            .subcontracts(c.id)
+            .await?
+            .into_iter()
+            .map(|s| SubcontractFacts {
+                org_id: OrgId(s.org_id),
+                approved: s.revoked_at.is_none(),
+            })
+            .collect();
+        let allowed_networks = c
+            .allowed_networks
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(IpNet::parse)
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let bad_date = || ServiceError::Internal(format!("契約 {} の日付が不正です", c.id));
+        Ok(Some(ContractFacts {
+            id,
+            contractor_org_id: OrgId(c.contractor_org_id),
+            status: ContractStatus::parse(&c.status).ok_or_else(bad_date)?,
+            starts_on: parse_date(&c.starts_on).ok_or_else(bad_date)?,
+            ends_on: parse_date(&c.ends_on).ok_or_else(bad_date)?,
+            allowed_networks,
+            requires_client_cert: c.requires_client_cert != 0,
+            purposes,
+            responsible: staff
+                .iter()
+                .filter(|s| s.duty == "responsible")
+                .map(|s| UserId(s.user_id))
+                .collect(),
+            handlers: staff
+                .iter()
+                .filter(|s| s.duty == "handler")
+                .map(|s| (UserId(s.user_id), s.purpose_code.clone()))
+                .collect(),
+            subcontractors,
+        }))
+    }
+}
+
+impl Op<'_> {
+    /// Record what was touched, append the entry and commit.
+    pub async fn finish(mut self, record_ids: &[i64], detail: &str) -> Result<()> {
+        self.entry.record_ids = record_ids_text(record_ids);
+        if !detail.is_empty() {
+            self.entry.reason = detail.chars().take(500).collect();
+        }
+        self.svc.append_audit(&mut self.tx, &self.entry).await?;
+        self.tx
+            .commit()
+            .await
+            .map_err(|_| ServiceError::AuditFailed)?;
+        Ok(())
+    }
+
+    pub fn now_ts(&self) -> String {
+        self.entry.at.clone()
+    }
+
+    pub fn actor_user(&self) -> Option<i64> {
+        self.entry.actor_user_id
+    }
+}

@@ -1,0 +1,512 @@
+//! Person records in vaults: registering into the ward's vault, searching
+//! and reading within a purpose's items, and provision into a contract's
+//! vault. Fields are sealed with the vault's key and the record's identity;
+//! search uses blind-index tokens, so no plaintext reaches the disk.
+
+use crate::bootstrap::{contract_vault_aad, WARD_VAULT_AAD};
+use crate::error::{Result, ServiceError};
+use crate::op::{Op, OpRequest};
+use crate::{Actor, Service};
+use itaku_core::{ContractId, Item, ItemSet};
+use itaku_crypto::{sha256_hex, DataKey};
+use itaku_policy::{Action, Scope};
+use itaku_store::{Tx, VaultRow};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Items a search may match on, when the purpose allows them.
+const SEARCHABLE: [Item; 5] = [
+    Item::KanaShimei,
+    Item::Shimei,
+    Item::DenwaBango,
+    Item::AtenaNo,
+    Item::JushinkenNo,
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct NewPerson {
+    pub values: BTreeMap<Item, String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PersonView {
+    pub id: i64,
+    pub values: BTreeMap<Item, String>,
+}
+
+impl PersonView {
+    pub fn get(&self, item: Item) -> &str {
+        self.values.get(&item).map(String::as_str).unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PersonQuery {
+    pub text: String,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProvisionReport {
+    pub contract_id: i64,
+    pub persons: i64,
+    pub items: Vec<Item>,
+    pub digest: String,
+}
+
+fn field_aad(vault_id: i64, person_id: i64, item: Item) -> Vec<u8> {
+    format!("v{vault_id}/p{person_id}/{}", item.code()).into_bytes()
+}
+
+fn digits(s: &str) -> String {
+    itaku_jp::fold_width(s)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
+}
+
+fn bigrams(key: &str) -> Vec<String> {
+    let chars: Vec<char> = key.chars().collect();
+    chars.windows(2).map(|w| w.iter().collect()).collect()
+}
+
+/// Tokens stored for one value: what a later query can match.
+fn value_tokens(key: &DataKey, item: Item, value: &str) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut push = |kind: &str, v: &str| {
+        out.push(
+            key.blind_index(&format!("{}:{kind}", item.code()), v)
+                .to_vec(),
+        )
+    };
+    match item {
+        Item::Shimei | Item::KanaShimei => {
+            let k = itaku_jp::search_key(value);
+            push("full", &k);
+            for b in bigrams(&k) {
+                push("bi", &b);
+            }
+        }
+        Item::DenwaBango => {
+            let d = digits(value);
+            if !d.is_empty() {
+                push("full", &d);
+                if d.len() >= 4 {
+                    push("last4", &d[d.len() - 4..]);
+                }
+            }
+        }
+        Item::AtenaNo | Item::JushinkenNo => push("full", value.trim()),
+        _ => {}
+    }
+    out
+}
+
+/// Tokens a query must all match, per searchable item.
+fn query_tokens(key: &DataKey, item: Item, text: &str) -> Option<Vec<Vec<u8>>> {
+    let idx = |kind: &str, v: &str| {
+        key.blind_index(&format!("{}:{kind}", item.code()), v)
+            .to_vec()
+    };
+    match item {
+        Item::Shimei | Item::KanaShimei => {
+            let k = itaku_jp::search_key(text);
+            match k.chars().count() {
+                0 => None,
+                1 => Some(vec![idx("full", &k)]),
+                _ => Some(bigrams(&k).iter().map(|b| idx("bi", b)).collect()),
+            }
+        }
+        Item::DenwaBango => {
+            let d = digits(text);
+            match d.len() {
+                0..=3 => None,
+                4 => Some(vec![idx("last4", &d)]),
+                _ => Some(vec![idx("full", &d)]),
+            }
+        }
+        Item::AtenaNo | Item::JushinkenNo => {
+            let t = text.trim();
+            (!t.is_empty() && t.chars().all(|c| c.is_ascii_digit())).then(|| vec![idx("full", t)])
+        }
+        _ => None,
+    }
+}
+
+/// Does the decrypted value really match (tokens can over-match)?
+fn value_matches(item: Item, value: &str, text: &str) -> bool {
+    match item {
+        Item::Shimei | Item::KanaShimei => {
+            itaku_jp::search_key(value).contains(&itaku_jp::search_key(text))
+        }
+        Item::DenwaBango => digits(value).ends_with(&digits(text)),
+        _ => value.trim() == text.trim(),
+    }
+}
+
+impl Service {
+    async fn vault_key(&self, v: &VaultRow) -> Result<Arc<DataKey>> {
+        if v.destroyed_at.is_some() {
+            return Err(ServiceError::not_found());
+        }
+        if let Ok(cache) = self.inner.vault_keys.lock() {
+            if let Some(k) = cache.get(&v.id) {
+                return Ok(k.clone());
+            }
+        }
+        let aad = match v.contract_id {
+            Some(c) => contract_vault_aad(c),
+            None => WARD_VAULT_AAD.to_owned(),
+        };
+        let wrapped = v
+            .wrapped_key
+            .as_deref()
+            .ok_or_else(ServiceError::not_found)?;
+        let key = Arc::new(DataKey::unwrap(&self.inner.master, &aad, wrapped)?);
+        if let Ok(mut cache) = self.inner.vault_keys.lock() {
+            cache.insert(v.id, key.clone());
+        }
+        Ok(key)
+    }
+
+    async fn vault(
+        &self,
+        tx: &mut Tx,
+        contract: Option<ContractId>,
+    ) -> Result<(VaultRow, Arc<DataKey>)> {
+        let v = tx
+            .vault_for(contract.map(|c| c.0))
+            .await?
+            .ok_or_else(ServiceError::not_found)?;
+        let k = self.vault_key(&v).await?;
+        Ok((v, k))
+    }
+
+    /// The items the actor's context covers: the purpose's items in a
+    /// contract, every item in the ward's own vault.
+    async fn context_items(&self, actor: &Actor) -> Result<ItemSet> {
+        let Some(c) = actor.contract else {
+            return Ok(ItemSet::all());
+        };
+        let mut tx = self.inner.store.begin().await?;
+        let facts = self.contract_facts(&mut tx, c).await?;
+        tx.rollback().await?;
+        let purpose = actor.purpose.as_deref().unwrap_or_default();
+        Ok(facts
+            .and_then(|f| f.purposes.into_iter().find(|p| p.code == purpose))
+            .map(|p| p.items)
+            .unwrap_or_default())
+    }
+
+    fn scope_of(actor: &Actor) -> Scope {
+        match actor.contract {
+            Some(c) => Scope::Contract(c),
+            None => Scope::Ward,
+        }
+    }
+
+    /// Register or update persons in the ward's vault, keyed by 宛名番号.
+    /// One operation, one audit entry, all or nothing.
+    pub async fn register_persons(
+        &self,
+        actor: &Actor,
+        persons: &[NewPerson],
+    ) -> Result<(i64, i64)> {
+        let mut items = ItemSet::new();
+        for p in persons {
+            if !p.values.contains_key(&Item::AtenaNo) {
+                return Err(ServiceError::Invalid(
+                    "宛名番号のない記録は登録できません".into(),
+                ));
+            }
+            for i in p.values.keys() {
+                items.insert(*i);
+            }
+        }
+        let mut op = self
+            .begin(
+                actor,
+                OpRequest::new(Action::Write, Scope::Ward, "person").items(items),
+            )
+            .await?;
+        let (vault, key) = self.vault(&mut op.tx, None).await?;
+        let now = op.now_ts();
+        let (mut inserted, mut updated) = (0, 0);
+        let mut ids = Vec::with_capacity(persons.len());
+        for p in persons {
+            let atena = p
+                .values
+                .get(&Item::AtenaNo)
+                .map(String::as_str)
+                .unwrap_or_default();
+            let pk = key.blind_index("person_key", atena.trim());
+            let (id, new) = op.tx.upsert_person(vault.id, &pk, None, &now).await?;
+            if new {
+                inserted += 1
+            } else {
+                updated += 1
+            }
+            self.write_values(&mut op.tx, &key, vault.id, id, &p.values)
+                .await?;
+            ids.push(id);
+        }
+        op.finish(&ids, &format!("registered {inserted}, updated {updated}"))
+            .await?;
+        Ok((inserted, updated))
+    }
+
+    async fn write_values(
+        &self,
+        tx: &mut Tx,
+        key: &DataKey,
+        vault_id: i64,
+        person_id: i64,
+        values: &BTreeMap<Item, String>,
+    ) -> Result<()> {
+        let mut tokens = Vec::new();
+        for (item, value) in values {
+            let sealed = key.seal(&field_aad(vault_id, person_id, *item), value.as_bytes())?;
+            tx.put_item(person_id, item.code(), &sealed).await?;
+            tokens.extend(value_tokens(key, *item, value));
+        }
+        tx.replace_search_tokens(person_id, &tokens).await?;
+        Ok(())
+    }
+
+    async fn open_persons(
+        &self,
+        op: &mut Op<'_>,
+        vault_id: i64,
+        key: &DataKey,
+        ids: &[i64],
+    ) -> Result<Vec<PersonView>> {
+        let codes: Vec<&str> = op.allowed.iter().map(|i| i.code()).collect();
+        let rows = op.tx.load_items(vault_id, ids, &codes).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let mut values = BTreeMap::new();
+            for (code, sealed) in r.items {
+                let item = Item::parse(&code)?;
+                // Belt and braces: nothing outside the allowed set leaves here.
+                if !op.allowed.contains(item) {
+                    continue;
+                }
+                let plain = key.open(&field_aad(vault_id, r.person_id, item), &sealed)?;
+                values.insert(
+                    item,
+                    String::from_utf8(plain)
+                        .map_err(|_| ServiceError::Internal("文字コード不正".into()))?,
+                );
+            }
+            out.push(PersonView {
+                id: r.person_id,
+                values,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Read one person within the actor's context. Another vault's person,
+    /// like a missing one, is "not found".
+    pub async fn read_person(&self, actor: &Actor, person_id: i64) -> Result<PersonView> {
+        let items = self.context_items(actor).await?;
+        let mut op = self
+            .begin(
+                actor,
+                OpRequest::new(Action::Read, Self::scope_of(actor), "person").items(items),
+            )
+            .await?;
+        let (vault, key) = self.vault(&mut op.tx, actor.contract).await?;
+        let mut found = self
+            .open_persons(&mut op, vault.id, &key, &[person_id])
+            .await?;
+        let Some(p) = found.pop() else {
+            op.finish(&[person_id], "not found").await?;
+            return Err(ServiceError::not_found());
+        };
+        op.finish(&[person_id], "").await?;
+        Ok(p)
+    }
+
+    /// A page of persons in id order.
+    pub async fn list_persons(
+        &self,
+        actor: &Actor,
+        after: i64,
+        limit: i64,
+    ) -> Result<(Vec<PersonView>, i64)> {
+        let items = self.context_items(actor).await?;
+        let mut op = self
+            .begin(
+                actor,
+                OpRequest::new(Action::Read, Self::scope_of(actor), "person").items(items),
+            )
+            .await?;
+        let (vault, key) = self.vault(&mut op.tx, actor.contract).await?;
+        let total = op.tx.count_persons(vault.id).await?;
+        let ids = op
+            .tx
+            .person_ids(vault.id, after, limit.clamp(1, 500))
+            .await?;
+        let people = self.open_persons(&mut op, vault.id, &key, &ids).await?;
+        op.finish(&ids, "list").await?;
+        Ok((people, total))
+    }
+
+    /// Search by name (kana or kanji, any width, variant kanji folded),
+    /// phone digits, 宛名番号 or 受診券整理番号 — only over items the
+    /// purpose allows, so a search is never an oracle for hidden items.
+    pub async fn search_persons(&self, actor: &Actor, q: &PersonQuery) -> Result<Vec<PersonView>> {
+        let items = self.context_items(actor).await?;
+        let mut op = self
+            .begin(
+                actor,
+                OpRequest::new(Action::Search, Self::scope_of(actor), "person").items(items),
+            )
+            .await?;
+        let (vault, key) = self.vault(&mut op.tx, actor.contract).await?;
+        let limit = q.limit.clamp(1, 200);
+        let mut candidates: Vec<(i64, Item)> = Vec::new();
+        for item in SEARCHABLE.into_iter().filter(|i| op.allowed.contains(*i)) {
+            if let Some(tokens) = query_tokens(&key, item, &q.text) {
+                for id in op
+                    .tx
+                    .persons_with_tokens(vault.id, &tokens, limit * 4)
+                    .await?
+                {
+                    candidates.push((id, item));
+                }
+            }
+        }
+        let mut ids: Vec<i64> = candidates.iter().map(|c| c.0).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let people = self.open_persons(&mut op, vault.id, &key, &ids).await?;
+        let hits: Vec<PersonView> = people
+            .into_iter()
+            .filter(|p| {
+                candidates
+                    .iter()
+                    .any(|(id, item)| *id == p.id && value_matches(*item, p.get(*item), &q.text))
+            })
+            .take(limit as usize)
+            .collect();
+        let hit_ids: Vec<i64> = hits.iter().map(|p| p.id).collect();
+        op.finish(&hit_ids, &format!("hits={}", hit_ids.len()))
+            .await?;
+        Ok(hits)
+    }
+
+    /// Copy persons from the ward's vault into a contract's vault with only
+    /// the items the contract's purposes allow (提供). `person_ids` None
+    /// provides every person of the ward's vault.
+    pub async fn provision(
+        &self,
+        actor: &Actor,
+        contract_id: i64,
+        person_ids: Option<&[i64]>,
+    ) -> Result<ProvisionReport> {
+        let cid = ContractId(contract_id);
+        let items = {
+            let mut tx = self.inner.store.begin().await?;
+            let facts = self.contract_facts(&mut tx, cid).await?;
+            tx.rollback().await?;
+            let mut set = ItemSet::new();
+            for p in facts.map(|f| f.purposes).unwrap_or_default() {
+                for i in p.items.iter() {
+                    set.insert(i);
+                }
+            }
+            set
+        };
+        let mut op = self
+            .begin(
+                actor,
+                OpRequest::new(Action::Provision, Scope::Contract(cid), "person").items(items),
+            )
+            .await?;
+        let (ward, ward_key) = self.vault(&mut op.tx, None).await?;
+        let (cv, ckey) = self.vault(&mut op.tx, Some(cid)).await?;
+        let now = op.now_ts();
+        let mut source_ids: Vec<i64> = Vec::new();
+        match person_ids {
+            Some(ids) => source_ids.extend_from_slice(ids),
+            None => {
+                let mut after = 0;
+                loop {
+                    let page = op.tx.person_ids(ward.id, after, 1000).await?;
+                    let Some(last) = page.last() else { break };
+                    after = *last;
+                    source_ids.extend(page);
+                }
+            }
+        }
+        let mut digest_input = String::new();
+        let mut count = 0;
+        for chunk in source_ids.chunks(200) {
+            for p in self
+                .open_persons(&mut op, ward.id, &ward_key, chunk)
+                .await?
+            {
+                let pk = ckey.blind_index("person_key", &format!("ward:{}", p.id));
+                let (id, _) = op.tx.upsert_person(cv.id, &pk, Some(p.id), &now).await?;
+                self.write_values(&mut op.tx, &ckey, cv.id, id, &p.values)
+                    .await?;
+                for (item, v) in &p.values {
+                    digest_input.push_str(&format!("{}\t{}\t{}\n", p.id, item.code(), v));
+                }
+                count += 1;
+            }
+        }
+        let digest = sha256_hex(digest_input.as_bytes());
+        let report = ProvisionReport {
+            contract_id,
+            persons: count,
+            items: op.allowed.iter().collect(),
+            digest,
+        };
+        op.finish(
+            &source_ids,
+            &format!("provided {count} persons, sha256={}", report.digest),
+        )
+        .await?;
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_search_tokens_fold_width_kana_and_variants() {
+        let key = DataKey::generate();
+        let stored = value_tokens(&key, Item::KanaShimei, "タカハシ　ハナコ");
+        for q in ["たかはし", "ﾀｶﾊｼ", "ハナコ", "カハ"] {
+            let t = query_tokens(&key, Item::KanaShimei, q).unwrap();
+            assert!(t.iter().all(|x| stored.contains(x)), "{q}");
+        }
+        let stored = value_tokens(&key, Item::Shimei, "髙橋　花子");
+        let t = query_tokens(&key, Item::Shimei, "高橋").unwrap();
+        assert!(t.iter().all(|x| stored.contains(x)));
+        assert!(value_matches(Item::Shimei, "髙橋　花子", "高橋"));
+        assert!(!value_matches(Item::Shimei, "髙橋　花子", "橋本"));
+        let phone = value_tokens(&key, Item::DenwaBango, "03-5257-6955");
+        assert!(query_tokens(&key, Item::DenwaBango, "6955")
+            .unwrap()
+            .iter()
+            .all(|x| phone.contains(x)));
+        assert!(query_tokens(&key, Item::DenwaBango, "０３５２５７６９５５")
+            .unwrap()
+            .iter()
+            .all(|x| phone.contains(x)));
+        assert!(query_tokens(&key, Item::DenwaBango, "69").is_none());
+        // Another vault's key gives other tokens.
+        let other = DataKey::generate();
+        assert_ne!(
+            value_tokens(&other, Item::AtenaNo, "100000001"),
+            value_tokens(&key, Item::AtenaNo, "100000001")
+        );
+    }
+}
