@@ -7,12 +7,12 @@
 //! time (1970/3/1 0:00). Two-digit years without an era are ambiguous and
 //! refused unless the caller gives an era hint (data entry: "5.4.1").
 
-use crate::era::{year_text, Era, Wareki};
+use crate::era::year_text;
 use crate::kansuji::{is_kansuji, parse_kansuji};
 use crate::width::{fold_width, is_chouon, is_hyphen_like};
 use chrono::{Datelike, NaiveDate};
 
-pub use crate::era::UnknownEra;
+pub use crate::era::{Era, UnknownEra, Wareki};
 
 /// Which side of its era a date fell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,9 +204,9 @@ fn take_era(s: &str) -> (Option<Era>, &str) {
         _ => None,
     };
     let era = ligature.or_else(|| {
-        Era::ALL.into_iter().find(|e| {
-            first == e.abbreviation() || first.to_ascii_uppercase() == e.letter()
-        })
+        Era::ALL
+            .into_iter()
+            .find(|e| first == e.abbreviation() || first.to_ascii_uppercase() == e.letter())
     });
     match era {
         // "S.45.3.1": a dot right after the letter is decoration.
@@ -281,13 +281,8 @@ fn parse_compact(
 }
 
 fn gregorian(original: &str, year: u32, month: u32, day: u32) -> Result<NaiveDate, DateError> {
-    // Four digits but below 1000 ("0000"): a placeholder, not a year.
-    let y = i32::try_from(year)
-        .ok()
-        .filter(|y| *y >= 1000)
-        .ok_or_else(|| DateError::Unrecognised {
-            input: original.to_owned(),
-        })?;
+    // Four digits below 1000 ("0000") are a placeholder, refused below.
+    let y = i32::try_from(year).unwrap_or(0);
     calendar_date(original, y, month, day, format!("{year}年"))
 }
 
@@ -305,6 +300,10 @@ fn era_date(
     };
     if era_year == 0 {
         return Err(out_of_era(EraSide::BeforeStart));
+    }
+    let last_year = era.last_day().map(|d| d.year());
+    if last_year.is_some_and(|last| era.gregorian_year(era_year) > last) {
+        return Err(out_of_era(EraSide::AfterEnd));
     }
     let label = format!("{}{}年", era, year_text(era_year));
     let date = calendar_date(original, era.gregorian_year(era_year), month, day, label)?;
@@ -324,6 +323,12 @@ fn calendar_date(
     day: u32,
     year_label: String,
 ) -> Result<NaiveDate, DateError> {
+    // Beyond four-digit years lies only mistyping, and chrono's limits.
+    if !(1000..=9999).contains(&year) {
+        return Err(DateError::Unrecognised {
+            input: original.to_owned(),
+        });
+    }
     if !(1..=12).contains(&month) {
         return Err(DateError::InvalidMonth {
             input: original.to_owned(),

@@ -12,8 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The encoding a source file is declared to be in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SourceEncoding {
     /// Windows-31J: Shift_JIS with NEC row 13 and the IBM extensions.
     Cp932,
@@ -39,6 +38,25 @@ impl SourceEncoding {
             Self::Cp932 => "cp932",
             Self::Utf8 => "utf-8",
         }
+    }
+}
+
+impl Serialize for SourceEncoding {
+    /// As the canonical label: "cp932" or "utf-8".
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.label())
+    }
+}
+
+impl<'de> Deserialize<'de> for SourceEncoding {
+    /// Any label [`SourceEncoding::from_label`] accepts.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let label = String::deserialize(d)?;
+        Self::from_label(&label).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "文字コード「{label}」は扱えません（cp932, shift_jis, utf-8 など）"
+            ))
+        })
     }
 }
 
@@ -115,7 +133,7 @@ impl Decoded {
 
 /// Bytes that are not text in the declared encoding.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{}バイト目の {} は {encoding} の文字として読めません（ファイルの文字コードの指定違いか、壊れたデータの可能性があります）", .offset + 1, hex(.bytes))]
+#[error("{}バイト目の {} は {encoding}の文字として読めません（ファイルの文字コードの指定違いか、壊れたデータの可能性があります）", .offset + 1, hex(.bytes))]
 pub struct DecodeError {
     pub encoding: SourceEncoding,
     /// Offset of the first bad byte within the decoded slice, from 0.

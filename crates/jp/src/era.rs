@@ -34,13 +34,7 @@ const fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 impl Era {
-    pub const ALL: [Era; 5] = [
-        Era::Meiji,
-        Era::Taisho,
-        Era::Showa,
-        Era::Heisei,
-        Era::Reiwa,
-    ];
+    pub const ALL: [Era; 5] = [Era::Meiji, Era::Taisho, Era::Showa, Era::Heisei, Era::Reiwa];
 
     /// 明治, 大正, 昭和, 平成, 令和.
     pub fn kanji(self) -> &'static str {
@@ -132,10 +126,7 @@ impl Era {
 
     /// The era in force on a date; `None` before 明治.
     pub fn of(date: NaiveDate) -> Option<Era> {
-        Era::ALL
-            .into_iter()
-            .rev()
-            .find(|e| e.first_day() <= date)
+        Era::ALL.into_iter().rev().find(|e| e.first_day() <= date)
     }
 }
 
@@ -147,7 +138,9 @@ impl fmt::Display for Era {
 
 /// An era name that is none of the five.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("「{0}」は元号として読めません（明治・大正・昭和・平成・令和、M・T・S・H・R、1〜5 のいずれか）")]
+#[error(
+    "「{0}」は元号として読めません（明治・大正・昭和・平成・令和、M・T・S・H・R、1〜5 のいずれか）"
+)]
 pub struct UnknownEra(pub String);
 
 impl FromStr for Era {
@@ -255,5 +248,22 @@ impl fmt::Display for Wareki {
             self.month,
             self.day
         )
+    }
+}
+
+impl Serialize for Wareki {
+    /// As the long form: 昭和45年3月1日.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Wareki {
+    /// Any date [`crate::date::parse_date`] reads, if it falls in an era.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let date = crate::date::parse_date(&s).map_err(serde::de::Error::custom)?;
+        Wareki::from_date(date)
+            .ok_or_else(|| serde::de::Error::custom(format!("「{s}」は明治より前の日付です")))
     }
 }

@@ -13,44 +13,52 @@ const HANDAKUTEN: char = '\u{309A}';
 
 /// Full-width forms of U+FF61..=U+FF9F, in order (half-width katakana block).
 const HALFWIDTH_KATAKANA: [char; 63] = [
-    '。', '「', '」', '、', '・', 'ヲ', 'ァ', 'ィ', 'ゥ', 'ェ', 'ォ', 'ャ', 'ュ', 'ョ', 'ッ', 'ー', 'ア',
-    'イ', 'ウ', 'エ', 'オ', 'カ', 'キ', 'ク', 'ケ', 'コ', 'サ', 'シ', 'ス', 'セ', 'ソ', 'タ', 'チ', 'ツ',
-    'テ', 'ト', 'ナ', 'ニ', 'ヌ', 'ネ', 'ノ', 'ハ', 'ヒ', 'フ', 'ヘ', 'ホ', 'マ', 'ミ', 'ム', 'メ', 'モ',
-    'ヤ', 'ユ', 'ヨ', 'ラ', 'リ', 'ル', 'レ', 'ロ', 'ワ', 'ン', '゛', '゜',
+    '。', '「', '」', '、', '・', 'ヲ', 'ァ', 'ィ', 'ゥ', 'ェ', 'ォ', 'ャ', 'ュ', 'ョ', 'ッ', 'ー',
+    'ア', 'イ', 'ウ', 'エ', 'オ', 'カ', 'キ', 'ク', 'ケ', 'コ', 'サ', 'シ', 'ス', 'セ', 'ソ', 'タ',
+    'チ', 'ツ', 'テ', 'ト', 'ナ', 'ニ', 'ヌ', 'ネ', 'ノ', 'ハ', 'ヒ', 'フ', 'ヘ', 'ホ', 'マ', 'ミ',
+    'ム', 'メ', 'モ', 'ヤ', 'ユ', 'ヨ', 'ラ', 'リ', 'ル', 'レ', 'ロ', 'ワ', 'ン', '゛', '゜',
 ];
 
 /// Full-width form of one half-width katakana or punctuation character.
 fn widen_katakana(c: char) -> Option<char> {
     let offset = (c as u32).checked_sub(0xFF61)?;
-    HALFWIDTH_KATAKANA.get(usize::try_from(offset).ok()?).copied()
+    HALFWIDTH_KATAKANA
+        .get(usize::try_from(offset).ok()?)
+        .copied()
 }
 
-/// Width fold: full-width ASCII (U+FF01–U+FF5E) and the ideographic space
-/// become ASCII; half-width katakana become full-width, with a following
-/// ﾞ or ﾟ merged into the voiced kana (ｶﾞ → ガ, ｳﾞ → ヴ, ﾊﾟ → パ). A sound
-/// mark that cannot merge stays as the spacing ゛ or ゜. Nothing else is
-/// touched.
+/// One character's width fold, without merging sound marks: full-width
+/// ASCII (U+FF01–U+FF5E) and U+3000 to ASCII, half-width katakana and
+/// punctuation (a lone ﾞ/ﾟ included, as ゛/゜) to full width.
+pub fn fold_char(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        '\u{FF61}'..='\u{FF9F}' => widen_katakana(c).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// Width fold: [`fold_char`] on every character, and a ﾞ or ﾟ merged into
+/// the kana before it (ｶﾞ → ガ, ｳﾞ → ヴ, ﾊﾟ → パ). A sound mark that cannot
+/// merge stays as the spacing ゛ or ゜. Nothing else is touched.
 pub fn fold_width(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '\u{3000}' => out.push(' '),
-            '\u{FF01}'..='\u{FF5E}' => {
-                out.push(char::from_u32(c as u32 - 0xFEE0).unwrap_or(c));
+        let mark = match c {
+            '\u{FF9E}' => DAKUTEN,
+            '\u{FF9F}' => HANDAKUTEN,
+            _ => {
+                out.push(fold_char(c));
+                continue;
             }
-            '\u{FF9E}' | '\u{FF9F}' => {
-                let mark = if c == '\u{FF9E}' { DAKUTEN } else { HANDAKUTEN };
-                let merged = out.chars().last().and_then(|prev| compose(prev, mark));
-                match merged {
-                    Some(voiced) => {
-                        out.pop();
-                        out.push(voiced);
-                    }
-                    None => out.push(widen_katakana(c).unwrap_or(c)),
-                }
+        };
+        match out.chars().last().and_then(|prev| compose(prev, mark)) {
+            Some(voiced) => {
+                out.pop();
+                out.push(voiced);
             }
-            '\u{FF61}'..='\u{FF9D}' => out.push(widen_katakana(c).unwrap_or(c)),
-            _ => out.push(c),
+            None => out.push(fold_char(c)),
         }
     }
     out
