@@ -1,0 +1,102 @@
+//! First setup and administration from the console. The console acts as the
+//! system actor, with a reason, and is audited like everything else.
+
+use anyhow::{bail, Context};
+use clap::Subcommand;
+use itaku_core::{OrgKind, Role, SystemClock};
+use itaku_service::{create_master_key_file, Actor, Config, NewUserSpec, Service};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// 新しい区の環境を作る（マスターキー・区・最初の管理者）
+    Init {
+        /// 区の組織名（例: 新宿区 健康部）
+        #[arg(long)]
+        ward: String,
+        /// 管理者のログインID
+        #[arg(long)]
+        login: String,
+        /// 管理者の氏名
+        #[arg(long)]
+        name: String,
+        /// パスワードを書いたファイル（12文字以上）
+        #[arg(long, value_name = "FILE")]
+        password_file: std::path::PathBuf,
+    },
+    /// 利用者の一覧
+    Users,
+    /// デモ用: 利用者の現在の確認コードを表示する
+    TotpCode { login: String },
+}
+
+pub async fn run(config: &Config, cmd: &AdminCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        AdminCommand::Init {
+            ward,
+            login,
+            name,
+            password_file,
+        } => {
+            let password = std::fs::read_to_string(password_file)
+                .with_context(|| format!("{} を読めません", password_file.display()))?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            itaku_service::check_password_strength(password)?;
+            if config.master_key_file.exists() {
+                bail!(
+                    "{} がすでにあります。既存の環境を初期化し直すことはできません",
+                    config.master_key_file.display()
+                );
+            }
+            if config.uses_sqlite() {
+                crate::serve::ensure_data_dir(config)?;
+            }
+            create_master_key_file(&config.master_key_file)?;
+            let svc = Service::open(config, Arc::new(SystemClock)).await?;
+            let sys = Actor::system("初期設定（itaku admin init）");
+            let org = svc.create_org(&sys, OrgKind::Ward, ward, None).await?;
+            let (_, secret) = svc
+                .create_user(
+                    &sys,
+                    &NewUserSpec {
+                        org_id: org,
+                        login,
+                        display_name: name,
+                        role: Role::WardAdmin,
+                        password,
+                    },
+                )
+                .await?;
+            println!("初期設定が完了しました。");
+            println!(
+                "マスターキー: {}（データと別の場所に保管し、バックアップしてください）",
+                config.master_key_file.display()
+            );
+            println!("管理者 {login} の TOTP 秘密鍵: {secret}（認証アプリに登録してください）");
+            Ok(ExitCode::SUCCESS)
+        }
+        AdminCommand::Users => {
+            let svc = Service::open(config, Arc::new(SystemClock)).await?;
+            for u in svc
+                .users(&Actor::system("利用者一覧（itaku admin users）"))
+                .await?
+            {
+                println!(
+                    "{:<16} {}（{}・{}）{}",
+                    u.login,
+                    u.display_name,
+                    u.org_name,
+                    u.role_label,
+                    if u.active { "" } else { " 停止中" }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AdminCommand::TotpCode { login } => {
+            let svc = Service::open(config, Arc::new(SystemClock)).await?;
+            println!("{}", svc.demo_totp_code(login).await?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+use anyhow::{bail, Context};
+use clap::Args;
+use itaku_core::SystemClock;
+use itaku_service::{Config, Service};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// 待ち受けアドレス（既定: 127.0.0.1:8080）
+    #[arg(long, env = "ITAKU_LISTEN", value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+}
+
+/// The data directory must exist and be writable (SQLite lives there).
+pub fn ensure_data_dir(config: &Config) -> anyhow::Result<()> {
+    let dir = &config.data_dir;
+    std::fs::create_dir_all(dir).with_context(|| {
+        format!("データディレクトリ {} を作成できません。書き込み権限のある場所を --data で指定してください", dir.display())
+    })?;
+    let probe = dir.join(".itaku-write-test");
+    std::fs::write(&probe, b"").with_context(|| {
+        format!("データディレクトリ {} に書き込めません。権限を確認するか、--data で別の場所を指定してください", dir.display())
+    })?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+pub async fn bind(config: &Config) -> anyhow::Result<tokio::net::TcpListener> {
+    match tokio::net::TcpListener::bind(config.listen).await {
+        Ok(l) => Ok(l),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => bail!(
+            "{} はすでに使われています。起動中の itaku を止めるか、--listen 127.0.0.1:8081 のように別のポートを指定してください",
+            config.listen
+        ),
+        Err(e) => bail!("{} で待ち受けできません: {e}", config.listen),
+    }
+}
+
+pub async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("停止します");
+}
+
+pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
+    if config.uses_sqlite() {
+        ensure_data_dir(config)?;
+    }
+    // Bind first: a busy port is reported before anything is opened.
+    let listener = bind(config).await?;
+    let svc = Service::open(config, Arc::new(SystemClock)).await?;
+    let addr = listener.local_addr()?;
+    println!(
+        "itaku を起動しました: http://{addr}/  （データベース: {}）",
+        svc.backend_name()
+    );
+    itaku_web::serve(svc.clone(), listener, shutdown_signal()).await?;
+    svc.close().await;
+    Ok(ExitCode::SUCCESS)
+}

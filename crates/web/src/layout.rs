@@ -1,0 +1,63 @@
+//! What every page shares: the signed-in user, the CSRF token for forms and
+//! htmx, the request id, and the navigation for the user's role.
+
+use itaku_core::Role;
+use itaku_service::{SessionInfo, UserView};
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+pub struct Layout {
+    pub user: Option<UserView>,
+    pub csrf: String,
+    pub request_id: String,
+    pub nav: Vec<NavItem>,
+}
+
+impl Layout {
+    pub fn bare() -> Self {
+        Self {
+            user: None,
+            csrf: String::new(),
+            request_id: String::new(),
+            nav: Vec::new(),
+        }
+    }
+
+    pub fn anonymous(request_id: &str) -> Self {
+        Self {
+            request_id: request_id.into(),
+            ..Self::bare()
+        }
+    }
+
+    pub fn for_session(s: &SessionInfo, request_id: &str, current: &str) -> Self {
+        let role = s.user.role;
+        let mut nav = vec![("/dashboard", "ホーム")];
+        if matches!(role, Role::WardStaff) {
+            nav.push(("/ward/persons", "区の名簿"));
+        }
+        if matches!(role, Role::WardAdmin | Role::Inspector) {
+            nav.push(("/audit", "監査ログ"));
+        }
+        if role == Role::WardAdmin {
+            nav.push(("/admin", "管理"));
+        }
+        Self {
+            user: Some(s.user.clone()),
+            csrf: s.csrf.clone(),
+            request_id: request_id.into(),
+            nav: nav
+                .into_iter()
+                .map(|(href, label)| NavItem {
+                    href,
+                    label,
+                    current: href == current,
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! The HTML pages.
+
+mod admin;
+mod audit;
+mod dashboard;
+mod persons;
+mod signin;
+
+use crate::error::WebError;
+use crate::AppState;
+use askama::Template;
+use axum::response::Html;
+use axum::routing::{get, post};
+use axum::Router;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(dashboard::root))
+        .route("/dashboard", get(dashboard::dashboard))
+        .route("/signin", get(signin::form).post(signin::submit))
+        .route("/signout", post(signin::signout))
+        .route(
+            "/stepup",
+            get(signin::stepup_form).post(signin::stepup_submit),
+        )
+        .route("/ward/persons", get(persons::ward_list))
+        .route("/ward/persons/{id}", get(persons::ward_one))
+        .route(
+            "/c/{contract}/{purpose}/persons",
+            get(persons::contract_list),
+        )
+        .route(
+            "/c/{contract}/{purpose}/persons/{id}",
+            get(persons::contract_one),
+        )
+        .route("/audit", get(audit::page))
+        .route("/audit/export.csv", get(audit::export))
+        .route("/admin", get(admin::page))
+        .route("/admin/contracts/{id}/cancel", post(admin::cancel_contract))
+        .route("/admin/sessions/{digest}/end", post(admin::end_session))
+}
+
+pub fn render(t: &impl Template) -> Result<Html<String>, WebError> {
+    t.render()
+        .map(Html)
+        .map_err(|e| WebError::Service(itaku_service::ServiceError::Internal(e.to_string())))
+}
