@@ -103,7 +103,13 @@ impl FromRequestParts<AppState> for Authed {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let ctx = Ctx::from_request_parts(parts, state).await?;
-        let api = parts.uri.path().starts_with("/api/");
+        // Inside the nested API router the URI has lost its /api prefix.
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map(|u| u.0.path().to_owned())
+            .unwrap_or_else(|| parts.uri.path().to_owned());
+        let api = path.starts_with("/api/");
         let Some(token) = ctx.session_token.clone() else {
             return Err(if api {
                 WebError::ApiUnauthenticated
