@@ -172,7 +172,7 @@ fn generate(g: &GenerateArgs) -> anyhow::Result<ExitCode> {
     let total = g.people;
     let show = g.out.is_some();
     let progress = move |n: u64| {
-        if show && (n % 100_000 == 0 || n == total) {
+        if show && (n.is_multiple_of(100_000) || n == total) {
             eprint!("\r{n} / {total} 行");
         }
     };

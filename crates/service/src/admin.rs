@@ -72,7 +72,7 @@ impl Service {
                 Some(p) => op.tx.org(p).await?,
                 None => None,
             };
-            if !parent.is_some_and(|p| p.kind == OrgKind::Contractor.code()) {
+            if parent.is_none_or(|p| p.kind != OrgKind::Contractor.code()) {
                 return Err(ServiceError::Invalid(
                     "再委託先には委託元の事業者を指定してください".into(),
                 ));
@@ -333,7 +333,7 @@ impl Service {
             .begin(actor, OpRequest::system(Action::Administer, "contract"))
             .await?;
         let org = op.tx.org(spec.contractor_org_id).await?;
-        if !org.is_some_and(|o| o.kind == OrgKind::Contractor.code()) {
+        if org.is_none_or(|o| o.kind != OrgKind::Contractor.code()) {
             return Err(ServiceError::Invalid(
                 "契約の相手方には委託事業者（乙）を指定してください".into(),
             ));

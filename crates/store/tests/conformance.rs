@@ -1,5 +1,6 @@
 //! One storage conformance suite, run unchanged against SQLite and
 //! PostgreSQL: the service may rely on nothing that differs between them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use itaku_store::testing::{fresh_postgres_url, postgres_admin_url, postgres_required, sqlite_url};
 use itaku_store::*;

@@ -11,23 +11,16 @@ use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use itaku_service::{AuditEntryView, AuditQuery, ContractView, ServiceError, UserView};
-use serde::Deserialize;
 
 const LIMIT: i64 = 500;
 
-#[derive(Deserialize, Default)]
+#[derive(Default)]
 pub struct Filter {
-    #[serde(default)]
     user_id: String,
-    #[serde(default)]
     contract_id: String,
-    #[serde(default)]
     record_id: String,
-    #[serde(default)]
     outcome: String,
-    #[serde(default)]
     from: String,
-    #[serde(default)]
     until: String,
 }
 
@@ -177,14 +170,10 @@ struct AuditPage {
     limit: i64,
 }
 
+/// The raw query is kept for the CSV link; the filter is read from it.
 fn parse_filter(raw: &Option<String>) -> Filter {
-    raw.as_deref()
-        .and_then(|q| serde_urlencoded_from(q))
-        .unwrap_or_default()
-}
-
-fn serde_urlencoded_from(q: &str) -> Option<Filter> {
     let mut f = Filter::default();
+    let q = raw.as_deref().unwrap_or_default();
     for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
         let v = v.into_owned();
         match k.as_ref() {
@@ -197,7 +186,7 @@ fn serde_urlencoded_from(q: &str) -> Option<Filter> {
             _ => {}
         }
     }
-    Some(f)
+    f
 }
 
 pub async fn page(
