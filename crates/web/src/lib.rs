@@ -40,7 +40,7 @@ pub fn app(svc: Service) -> Router {
                     .unwrap_or_default();
                 tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
             },
-        ))
+        ).on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)))
         .layer(axum::middleware::from_fn(security::request_id))
         .with_state(state)
 }
