@@ -131,7 +131,12 @@ fn row_view(e: &AuditEntryView, contracts: &[ContractView]) -> RowView {
                     .unwrap_or_else(|| c.to_string())
             })
             .unwrap_or_default(),
-        purpose: e.purpose.clone(),
+        purpose: e
+            .contract_id
+            .and_then(|c| contracts.iter().find(|x| x.id == c))
+            .and_then(|c| c.purposes.iter().find(|p| p.code == e.purpose))
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| e.purpose.clone()),
         action: action_label(&e.action),
         records: if more > 0 {
             format!("{records} ほか{more}件")

@@ -77,6 +77,8 @@ pub fn display(item: Item, v: &str) -> String {
 struct Context {
     actor: Actor,
     label: String,
+    /// The purpose's items, from the catalogue, for the banner.
+    item_labels: String,
     base: String,
     current: &'static str,
 }
@@ -85,6 +87,7 @@ async fn ward_context(a: &Authed) -> Context {
     Context {
         actor: a.actor(),
         label: "区の名簿（区の保有情報）".into(),
+        item_labels: itaku_core::ItemSet::all().labels(),
         base: "/ward/persons".into(),
         current: "/ward/persons",
     }
@@ -99,18 +102,22 @@ async fn contract_context(
     let contexts = st.svc.work_contexts(a.session.user.id).await?;
     // The label comes from the user's own designations; access itself is
     // decided by the service for every operation.
-    let label = match contexts
+    let (label, item_labels) = match contexts
         .iter()
         .find(|c| c.contract_id == contract && c.purpose_code == purpose)
     {
-        Some(c) => format!("{}／{}", c.contract_name, c.purpose_name),
-        None => format!("契約 {contract}／{purpose}"),
+        Some(c) => (
+            format!("{}／{}", c.contract_name, c.purpose_name),
+            c.item_labels.clone(),
+        ),
+        None => (format!("契約 {contract}／{purpose}"), String::new()),
     };
     Ok(Context {
         actor: a
             .actor()
             .in_contract(ContractId(contract), Some(purpose.to_owned())),
         label,
+        item_labels,
         base: format!("/c/{contract}/{purpose}/persons"),
         current: "",
     })
@@ -161,16 +168,6 @@ async fn list(st: &AppState, a: &Authed, c: Context, q: ListQuery) -> Result<Res
     };
     let cols = columns_of(&people);
     let labels: Vec<&'static str> = cols.iter().map(|i| i.label()).collect();
-    let all_labels = people
-        .first()
-        .map(|p| {
-            p.values
-                .keys()
-                .map(|i| i.label())
-                .collect::<Vec<_>>()
-                .join("・")
-        })
-        .unwrap_or_else(|| "（該当者なし）".into());
     let rows = people
         .iter()
         .map(|p| Row {
@@ -182,7 +179,7 @@ async fn list(st: &AppState, a: &Authed, c: Context, q: ListQuery) -> Result<Res
     Ok(render(&PersonsPage {
         layout,
         context_label: c.label,
-        item_labels: all_labels,
+        item_labels: c.item_labels,
         base: c.base,
         q: q.q,
         summary,
