@@ -43,6 +43,37 @@ fn check_login(login: &str) -> Result<()> {
     }
 }
 
+/// Codes of jobs and purposes appear in addresses (/c/1/denwa_kansho/…).
+fn check_code(what: &str, code: &str) -> Result<()> {
+    let ok = (2..=64).contains(&code.len())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(ServiceError::Invalid(format!(
+            "{what}は半角英小文字・数字と _ - の2〜64文字で指定してください"
+        )))
+    }
+}
+
+fn require_text(what: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        Err(ServiceError::Invalid(format!("{what}を入力してください")))
+    } else {
+        Ok(())
+    }
+}
+
+/// A unique constraint becomes a message for the person at the form.
+fn conflict(message: String) -> impl FnOnce(itaku_store::StoreError) -> ServiceError {
+    move |e| match e {
+        itaku_store::StoreError::Conflict(_) => ServiceError::Conflict(message),
+        e => e.into(),
+    }
+}
+
 pub fn check_password_strength(pw: &str) -> Result<()> {
     if pw.chars().count() < 12 {
         return Err(ServiceError::Invalid(
@@ -78,8 +109,19 @@ impl Service {
                 ));
             }
         }
+        let parent_id = if kind == OrgKind::Subcontractor {
+            parent_id
+        } else {
+            None
+        };
         let now = op.now_ts();
-        let id = op.tx.insert_org(kind.code(), name, parent_id, &now).await?;
+        let id = op
+            .tx
+            .insert_org(kind.code(), name, parent_id, &now)
+            .await
+            .map_err(conflict(format!(
+                "組織名「{name}」はすでに登録されています"
+            )))?;
         op.finish(&[id], &format!("create {} {name}", kind.code()))
             .await?;
         Ok(id)
@@ -113,6 +155,7 @@ impl Service {
         spec: &NewUserSpec<'_>,
     ) -> Result<(i64, String)> {
         check_login(spec.login)?;
+        require_text("氏名", spec.display_name)?;
         check_password_strength(spec.password)?;
         if spec.role == Role::System {
             return Err(ServiceError::Invalid(
@@ -184,14 +227,40 @@ impl Service {
         Ok(out)
     }
 
-    /// Role changes need a fresh step-up.
+    /// Role changes need a fresh step-up. A role must fit the user's
+    /// organisation (ward roles only for the ward's people), and nobody
+    /// changes their own role.
     pub async fn set_user_role(&self, actor: &Actor, user_id: i64, role: Role) -> Result<()> {
-        if !actor.stepped_up {
-            return Err(ServiceError::StepUpRequired);
-        }
+        // Whoever may not administer is refused as such, step-up or not.
         let mut op = self
             .begin(actor, OpRequest::system(Action::Administer, "user"))
             .await?;
+        if !actor.stepped_up {
+            return Err(ServiceError::StepUpRequired);
+        }
+        if actor.user_id().map(|u| u.0) == Some(user_id) {
+            return Err(ServiceError::Invalid(
+                "自分自身の役割は変更できません".into(),
+            ));
+        }
+        let u = op
+            .tx
+            .user(user_id)
+            .await?
+            .ok_or_else(ServiceError::not_found)?;
+        let org = op
+            .tx
+            .org(u.org_id)
+            .await?
+            .ok_or_else(ServiceError::not_found)?;
+        let org_kind = OrgKind::parse(&org.kind)?;
+        if role == Role::System || role.is_ward() != (org_kind == OrgKind::Ward) {
+            return Err(ServiceError::Invalid(format!(
+                "{}の利用者に「{}」の役割は設定できません",
+                org_kind.label(),
+                role.label()
+            )));
+        }
         if op.tx.set_user_role(user_id, role.code()).await? == 0 {
             return Err(ServiceError::not_found());
         }
@@ -207,6 +276,11 @@ impl Service {
         let mut op = self
             .begin(actor, OpRequest::system(Action::Administer, "user"))
             .await?;
+        if !active && actor.user_id().map(|u| u.0) == Some(user_id) {
+            return Err(ServiceError::Invalid(
+                "自分自身を停止することはできません".into(),
+            ));
+        }
         if op.tx.set_user_active(user_id, active).await? == 0 {
             return Err(ServiceError::not_found());
         }
@@ -229,6 +303,8 @@ impl Service {
         completed_on: chrono::NaiveDate,
         valid_until: chrono::NaiveDate,
     ) -> Result<()> {
+        require_text("研修名", course)?;
+        let course = course.trim();
         if valid_until < completed_on {
             return Err(ServiceError::Invalid(
                 "有効期限は受講日以降にしてください".into(),
@@ -266,10 +342,19 @@ impl Service {
         name: &str,
         section: &str,
     ) -> Result<i64> {
+        check_code("業務コード", code)?;
+        require_text("業務名", name)?;
+        let (name, section) = (name.trim(), section.trim());
         let mut op = self
             .begin(actor, OpRequest::system(Action::Administer, "job"))
             .await?;
-        let id = op.tx.insert_job(code, name, section).await?;
+        let id = op
+            .tx
+            .insert_job(code, name, section)
+            .await
+            .map_err(conflict(format!(
+                "業務コード「{code}」はすでに使われています"
+            )))?;
         op.finish(&[id], &format!("create job {code}")).await?;
         Ok(id)
     }
@@ -282,6 +367,8 @@ impl Service {
         name: &str,
         items: &ItemSet,
     ) -> Result<()> {
+        check_code("利用目的コード", code)?;
+        require_text("利用目的の名称", name)?;
         if items.is_empty() {
             return Err(ServiceError::Invalid(
                 "利用目的には少なくとも1つの項目が必要です".into(),
@@ -290,9 +377,15 @@ impl Service {
         let mut op = self
             .begin(actor, OpRequest::system(Action::Administer, "purpose"))
             .await?;
+        if !op.tx.jobs().await?.iter().any(|j| j.id == job_id) {
+            return Err(ServiceError::Invalid("業務が見つかりません".into()));
+        }
         op.tx
-            .insert_purpose(job_id, code, name, &items.to_codes())
-            .await?;
+            .insert_purpose(job_id, code, name.trim(), &items.to_codes())
+            .await
+            .map_err(conflict(format!(
+                "利用目的コード「{code}」はこの業務にすでにあります"
+            )))?;
         op.finish(&[job_id], &format!("purpose {code}: {}", items.to_codes()))
             .await
     }
@@ -324,6 +417,7 @@ impl Service {
 
     /// A contract gets its own vault with its own data key.
     pub async fn create_contract(&self, actor: &Actor, spec: &NewContractSpec<'_>) -> Result<i64> {
+        require_text("契約名", spec.name)?;
         if spec.ends_on < spec.starts_on {
             return Err(ServiceError::Invalid(
                 "契約の終了日は開始日以降にしてください".into(),
@@ -338,6 +432,9 @@ impl Service {
                 "契約の相手方には委託事業者（乙）を指定してください".into(),
             ));
         }
+        if !op.tx.jobs().await?.iter().any(|j| j.id == spec.job_id) {
+            return Err(ServiceError::Invalid("業務が見つかりません".into()));
+        }
         let now = op.now_ts();
         let nets = spec
             .allowed_networks
@@ -351,7 +448,7 @@ impl Service {
                 &NewContract {
                     job_id: spec.job_id,
                     contractor_org_id: spec.contractor_org_id,
-                    name: spec.name,
+                    name: spec.name.trim(),
                     starts_on: &spec.starts_on.to_string(),
                     ends_on: &spec.ends_on.to_string(),
                     allowed_networks: &nets,
@@ -473,6 +570,14 @@ impl Service {
         {
             return Err(ServiceError::Invalid(
                 "この契約の事業者の再委託先ではありません".into(),
+            ));
+        }
+        if c.subcontractors
+            .iter()
+            .any(|s| s.org_id.0 == org_id && s.approved)
+        {
+            return Err(ServiceError::Conflict(
+                "この再委託先はすでに承認されています".into(),
             ));
         }
         let now = op.now_ts();

@@ -32,6 +32,46 @@ pub enum LogFormat {
     Json,
 }
 
+/// Whether terminals must present a client certificate during the TLS
+/// handshake. With `Optional` a connection without one is accepted, and
+/// contracts that require certificates refuse it (`certificate_required`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClientAuth {
+    Off,
+    Optional,
+    Required,
+}
+
+impl ClientAuth {
+    fn parse(key: &str, v: &str) -> Result<ClientAuth, ConfigError> {
+        match v.trim() {
+            "off" => Ok(ClientAuth::Off),
+            "optional" => Ok(ClientAuth::Optional),
+            "required" => Ok(ClientAuth::Required),
+            _ => Err(ConfigError::Invalid {
+                key: key.into(),
+                value: v.into(),
+                hint: "off・optional・required のいずれかで指定してください".into(),
+            }),
+        }
+    }
+}
+
+/// HTTPS with an optional client-certificate check (mutual TLS). Files are
+/// PEM; they are read when the server starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsConfig {
+    /// The server's certificate chain.
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
+    /// The CA that issues terminal certificates (None when `client_auth` is off).
+    pub client_ca_file: Option<PathBuf>,
+    /// Revocation lists of that CA.
+    pub client_crl_files: Vec<PathBuf>,
+    pub client_auth: ClientAuth,
+}
+
 /// The TOML file. Unknown keys are errors, so a typo never silently falls
 /// back to a default.
 #[derive(Debug, Default, Deserialize)]
@@ -46,6 +86,11 @@ struct FileConfig {
     log_format: Option<LogFormat>,
     session_idle_minutes: Option<i64>,
     session_absolute_hours: Option<i64>,
+    tls_cert_file: Option<PathBuf>,
+    tls_key_file: Option<PathBuf>,
+    tls_client_ca_file: Option<PathBuf>,
+    tls_client_crl_files: Option<Vec<PathBuf>>,
+    tls_client_auth: Option<ClientAuth>,
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +106,8 @@ pub struct Config {
     pub log_format: LogFormat,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
+    /// HTTPS (and terminal certificates); None serves plain HTTP.
+    pub tls: Option<TlsConfig>,
 }
 
 /// What the command line says; it wins over everything else.
@@ -177,6 +224,16 @@ impl Config {
             file.session_absolute_hours,
             10,
         )?;
+        let tls = tls_config(
+            env,
+            FileTls {
+                cert_file: file.tls_cert_file,
+                key_file: file.tls_key_file,
+                client_ca_file: file.tls_client_ca_file,
+                client_crl_files: file.tls_client_crl_files,
+                client_auth: file.tls_client_auth,
+            },
+        )?;
         Ok(Config {
             data_dir,
             database_url,
@@ -186,6 +243,7 @@ impl Config {
             log_format,
             session_idle_minutes: idle,
             session_absolute_hours: absolute,
+            tls,
         })
     }
 
@@ -255,6 +313,133 @@ fn positive(
         });
     }
     Ok(v)
+}
+
+struct FileTls {
+    cert_file: Option<PathBuf>,
+    key_file: Option<PathBuf>,
+    client_ca_file: Option<PathBuf>,
+    client_crl_files: Option<Vec<PathBuf>>,
+    client_auth: Option<ClientAuth>,
+}
+
+/// The TLS keys, each from `ITAKU_TLS_*` or else the file. Combinations
+/// that cannot work (a certificate without its key, a client check without
+/// a CA) are refused here rather than at the first connection.
+fn tls_config(
+    env: &dyn Fn(&str) -> Option<String>,
+    file: FileTls,
+) -> Result<Option<TlsConfig>, ConfigError> {
+    let path = |k: &str, f: Option<PathBuf>| {
+        env(k)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| PathBuf::from(v.trim()))
+            .or(f)
+    };
+    let cert_file = path("ITAKU_TLS_CERT_FILE", file.cert_file);
+    let key_file = path("ITAKU_TLS_KEY_FILE", file.key_file);
+    let client_ca_file = path("ITAKU_TLS_CLIENT_CA_FILE", file.client_ca_file);
+    let client_crl_files = match env("ITAKU_TLS_CLIENT_CRL_FILES") {
+        Some(v) => v
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+            .collect(),
+        None => file.client_crl_files.unwrap_or_default(),
+    };
+    let client_auth = match env("ITAKU_TLS_CLIENT_AUTH") {
+        Some(v) => Some(ClientAuth::parse("ITAKU_TLS_CLIENT_AUTH", &v)?),
+        None => file.client_auth,
+    };
+    let invalid = |key: &str, value: String, hint: &str| ConfigError::Invalid {
+        key: key.into(),
+        value,
+        hint: hint.into(),
+    };
+    let shown = |p: &Option<PathBuf>| {
+        p.as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    };
+    let (cert_file, key_file) = match (cert_file, key_file) {
+        (Some(c), Some(k)) => (c, k),
+        (Some(c), None) => {
+            return Err(invalid(
+                "tls_cert_file",
+                c.display().to_string(),
+                "サーバー証明書には秘密鍵が必要です。tls_key_file（ITAKU_TLS_KEY_FILE）も指定してください",
+            ))
+        }
+        (None, Some(k)) => {
+            return Err(invalid(
+                "tls_key_file",
+                k.display().to_string(),
+                "秘密鍵だけでは HTTPS にできません。tls_cert_file（ITAKU_TLS_CERT_FILE）にサーバー証明書も指定してください",
+            ))
+        }
+        (None, None) => {
+            if client_ca_file.is_some() || !client_crl_files.is_empty() {
+                return Err(invalid(
+                    "tls_client_ca_file",
+                    shown(&client_ca_file),
+                    "端末証明書の確認には HTTPS が必要です。tls_cert_file と tls_key_file にサーバー証明書と秘密鍵を指定してください",
+                ));
+            }
+            if let Some(a) = client_auth.filter(|a| *a != ClientAuth::Off) {
+                return Err(invalid(
+                    "tls_client_auth",
+                    format!("{a:?}").to_lowercase(),
+                    "端末証明書の確認には HTTPS が必要です。tls_cert_file と tls_key_file にサーバー証明書と秘密鍵を指定してください",
+                ));
+            }
+            return Ok(None);
+        }
+    };
+    // A CA without a mode means the ward wants terminals checked: required.
+    let client_auth = client_auth.unwrap_or(if client_ca_file.is_some() {
+        ClientAuth::Required
+    } else {
+        ClientAuth::Off
+    });
+    match (client_auth, &client_ca_file) {
+        (ClientAuth::Off, Some(ca)) => {
+            return Err(invalid(
+                "tls_client_auth",
+                "off".into(),
+                &format!(
+                    "端末証明書の発行元 {} が指定されています。確認するなら optional か required を、しないなら tls_client_ca_file を外してください",
+                    ca.display()
+                ),
+            ))
+        }
+        (ClientAuth::Optional | ClientAuth::Required, None) => {
+            return Err(invalid(
+                "tls_client_auth",
+                format!("{client_auth:?}").to_lowercase(),
+                "端末証明書を確認するには、発行元の CA 証明書を tls_client_ca_file（ITAKU_TLS_CLIENT_CA_FILE）に指定してください",
+            ))
+        }
+        _ => {}
+    }
+    if !client_crl_files.is_empty() && client_ca_file.is_none() {
+        return Err(invalid(
+            "tls_client_crl_files",
+            client_crl_files
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            "失効リストは端末証明書の確認（tls_client_ca_file）と組み合わせて指定してください",
+        ));
+    }
+    Ok(Some(TlsConfig {
+        cert_file,
+        key_file,
+        client_ca_file,
+        client_crl_files,
+        client_auth,
+    }))
 }
 
 fn redact(url: &str) -> String {
@@ -382,6 +567,109 @@ mod tests {
         .unwrap_err();
         assert!(e.to_string().contains("正の整数"), "{e}");
         let e = load(Some("version = \"one\"\n"), &[], Overrides::default()).unwrap_err();
+        assert!(matches!(e, ConfigError::Parse { .. }), "{e}");
+    }
+
+    #[test]
+    fn tls_is_off_by_default_and_set_by_file_or_env() {
+        let c = load(None, &[], Overrides::default()).unwrap();
+        assert_eq!(c.tls, None);
+        let file = "version = 1\ntls_cert_file = \"/etc/itaku/server.pem\"\n\
+                    tls_key_file = \"/etc/itaku/server.key\"\n\
+                    tls_client_ca_file = \"/etc/itaku/terminal-ca.pem\"\n\
+                    tls_client_crl_files = [\"/etc/itaku/a.crl\", \"/etc/itaku/b.crl\"]\n\
+                    tls_client_auth = \"optional\"\n";
+        let t = load(Some(file), &[], Overrides::default())
+            .unwrap()
+            .tls
+            .unwrap();
+        assert_eq!(t.cert_file, PathBuf::from("/etc/itaku/server.pem"));
+        assert_eq!(t.key_file, PathBuf::from("/etc/itaku/server.key"));
+        assert_eq!(
+            t.client_ca_file,
+            Some(PathBuf::from("/etc/itaku/terminal-ca.pem"))
+        );
+        assert_eq!(t.client_crl_files.len(), 2);
+        assert_eq!(t.client_auth, ClientAuth::Optional);
+        // The environment wins, key by key.
+        let t = load(
+            Some(file),
+            &[
+                ("ITAKU_TLS_CLIENT_AUTH", "required"),
+                ("ITAKU_TLS_CLIENT_CRL_FILES", "/x/1.crl, /x/2.crl,/x/3.crl"),
+                ("ITAKU_TLS_CERT_FILE", "/run/secrets/cert.pem"),
+            ],
+            Overrides::default(),
+        )
+        .unwrap()
+        .tls
+        .unwrap();
+        assert_eq!(t.client_auth, ClientAuth::Required);
+        assert_eq!(t.cert_file, PathBuf::from("/run/secrets/cert.pem"));
+        assert_eq!(t.client_crl_files[2], PathBuf::from("/x/3.crl"));
+        // Environment only; a CA without a mode means required.
+        let t = load(
+            None,
+            &[
+                ("ITAKU_TLS_CERT_FILE", "/c.pem"),
+                ("ITAKU_TLS_KEY_FILE", "/k.pem"),
+                ("ITAKU_TLS_CLIENT_CA_FILE", "/ca.pem"),
+            ],
+            Overrides::default(),
+        )
+        .unwrap()
+        .tls
+        .unwrap();
+        assert_eq!(t.client_auth, ClientAuth::Required);
+        // HTTPS without terminal certificates.
+        let t = load(
+            None,
+            &[
+                ("ITAKU_TLS_CERT_FILE", "/c.pem"),
+                ("ITAKU_TLS_KEY_FILE", "/k.pem"),
+            ],
+            Overrides::default(),
+        )
+        .unwrap()
+        .tls
+        .unwrap();
+        assert_eq!((t.client_auth, t.client_ca_file), (ClientAuth::Off, None));
+    }
+
+    #[test]
+    fn tls_mistakes_are_explained() {
+        let err = |env: &[(&str, &str)]| load(None, env, Overrides::default()).unwrap_err();
+        let e = err(&[("ITAKU_TLS_CERT_FILE", "/c.pem")]);
+        assert!(e.to_string().contains("秘密鍵が必要"), "{e}");
+        let e = err(&[("ITAKU_TLS_KEY_FILE", "/k.pem")]);
+        assert!(e.to_string().contains("tls_cert_file"), "{e}");
+        let e = err(&[("ITAKU_TLS_CLIENT_CA_FILE", "/ca.pem")]);
+        assert!(e.to_string().contains("HTTPS が必要"), "{e}");
+        let e = err(&[("ITAKU_TLS_CLIENT_AUTH", "required")]);
+        assert!(e.to_string().contains("HTTPS が必要"), "{e}");
+        let tls = [
+            ("ITAKU_TLS_CERT_FILE", "/c.pem"),
+            ("ITAKU_TLS_KEY_FILE", "/k.pem"),
+        ];
+        let e = err(&[tls[0], tls[1], ("ITAKU_TLS_CLIENT_AUTH", "required")]);
+        assert!(e.to_string().contains("tls_client_ca_file"), "{e}");
+        let e = err(&[tls[0], tls[1], ("ITAKU_TLS_CLIENT_AUTH", "yes")]);
+        assert!(e.to_string().contains("off・optional・required"), "{e}");
+        let e = err(&[
+            tls[0],
+            tls[1],
+            ("ITAKU_TLS_CLIENT_CA_FILE", "/ca.pem"),
+            ("ITAKU_TLS_CLIENT_AUTH", "off"),
+        ]);
+        assert!(e.to_string().contains("optional か required"), "{e}");
+        let e = err(&[tls[0], tls[1], ("ITAKU_TLS_CLIENT_CRL_FILES", "/a.crl")]);
+        assert!(e.to_string().contains("失効リスト"), "{e}");
+        let e = load(
+            Some("version = 1\ntls_client_auth = \"sometimes\"\n"),
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
         assert!(matches!(e, ConfigError::Parse { .. }), "{e}");
     }
 }

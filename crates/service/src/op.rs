@@ -57,6 +57,10 @@ impl Service {
             .map_err(|_| ServiceError::AuditFailed)?;
         let now = self.now();
         let subject = self.subject(&mut tx, actor).await?;
+        // Only a registered, unrevoked terminal's certificate counts.
+        let terminal = self
+            .registered_terminal(&mut tx, &subject, &actor.terminal)
+            .await?;
         let contract = match req.scope {
             Scope::Contract(id) => self.contract_facts(&mut tx, id).await?,
             _ => None,
@@ -70,7 +74,7 @@ impl Service {
                 scope: req.scope,
                 purpose,
                 items: &req.items,
-                terminal: &actor.terminal,
+                terminal: &terminal,
                 today: jst_date(now),
             },
         );
@@ -172,15 +176,19 @@ impl Service {
             })
             .collect::<Result<Vec<_>>>()?;
         let staff = tx.staff(c.id).await?;
-        let subcontractors = tx
-            .subcontracts(c.id)
-            .await?
-            .into_iter()
-            .map(|s| SubcontractFacts {
-                org_id: OrgId(s.org_id),
-                approved: s.revoked_at.is_none(),
-            })
-            .collect();
+        // One fact per sub-contractor: approved while any of its approvals
+        // (a revoked one may be followed by a new one) is not revoked.
+        let mut subcontractors: Vec<SubcontractFacts> = Vec::new();
+        for s in tx.subcontracts(c.id).await? {
+            let approved = s.revoked_at.is_none();
+            match subcontractors.iter_mut().find(|f| f.org_id.0 == s.org_id) {
+                Some(f) => f.approved |= approved,
+                None => subcontractors.push(SubcontractFacts {
+                    org_id: OrgId(s.org_id),
+                    approved,
+                }),
+            }
+        }
         let allowed_networks = c
             .allowed_networks
             .split(',')

@@ -55,8 +55,14 @@ pub struct ProvisionReport {
     pub digest: String,
 }
 
-fn field_aad(vault_id: i64, person_id: i64, item: Item) -> Vec<u8> {
-    format!("v{vault_id}/p{person_id}/{}", item.code()).into_bytes()
+/// A field's identity: its vault, its person (by the person's key in the
+/// vault) and its item. A ciphertext copied anywhere else does not open.
+fn field_aad(vault_id: i64, person_key: &[u8], item: Item) -> Vec<u8> {
+    let mut aad = format!("v{vault_id}/").into_bytes();
+    aad.extend_from_slice(person_key);
+    aad.push(b'/');
+    aad.extend_from_slice(item.code().as_bytes());
+    aad
 }
 
 fn digits(s: &str) -> String {
@@ -227,51 +233,75 @@ impl Service {
         let mut op = self
             .begin(
                 actor,
-                OpRequest::new(Action::Write, Scope::Ward, "person").items(items),
+                OpRequest::new(Action::Write, Scope::Ward, "person").items(items.clone()),
             )
             .await?;
         let (vault, key) = self.vault(&mut op.tx, None).await?;
         let now = op.now_ts();
-        let (mut inserted, mut updated) = (0, 0);
-        let mut ids = Vec::with_capacity(persons.len());
-        for p in persons {
-            let atena = p
-                .values
-                .get(&Item::AtenaNo)
-                .map(String::as_str)
-                .unwrap_or_default();
-            let pk = key.blind_index("person_key", atena.trim());
-            let (id, new) = op.tx.upsert_person(vault.id, &pk, None, &now).await?;
-            if new {
-                inserted += 1
-            } else {
-                updated += 1
-            }
-            self.write_values(&mut op.tx, &key, vault.id, id, &p.values)
-                .await?;
-            ids.push(id);
-        }
+        let identities = persons
+            .iter()
+            .map(|p| {
+                let atena = p
+                    .values
+                    .get(&Item::AtenaNo)
+                    .map(String::as_str)
+                    .unwrap_or_default();
+                (key.blind_index("person_key", atena.trim()).to_vec(), None)
+            })
+            .collect();
+        let (ids, inserted) = self
+            .store_persons(
+                &mut op.tx, vault.id, &key, &items, persons, identities, &now,
+            )
+            .await?;
+        let updated = ids.len() as i64 - inserted;
         op.finish(&ids, &format!("registered {inserted}, updated {updated}"))
             .await?;
         Ok((inserted, updated))
     }
 
-    async fn write_values(
+    /// Seal and store persons in one vault, with their search tokens.
+    /// Returns the ids in input order and how many were new.
+    async fn store_persons(
         &self,
         tx: &mut Tx,
-        key: &DataKey,
         vault_id: i64,
-        person_id: i64,
-        values: &BTreeMap<Item, String>,
-    ) -> Result<()> {
-        let mut tokens = Vec::new();
-        for (item, value) in values {
-            let sealed = key.seal(&field_aad(vault_id, person_id, *item), value.as_bytes())?;
-            tx.put_item(person_id, item.code(), &sealed).await?;
-            tokens.extend(value_tokens(key, *item, value));
+        key: &DataKey,
+        items: &ItemSet,
+        persons: &[NewPerson],
+        identities: Vec<(Vec<u8>, Option<i64>)>,
+        now: &str,
+    ) -> Result<(Vec<i64>, i64)> {
+        let codes: Vec<&str> = items.iter().map(|i| i.code()).collect();
+        let mut rows = Vec::with_capacity(persons.len());
+        let mut tokens = Vec::with_capacity(persons.len());
+        for (p, (person_key, source_person_id)) in persons.iter().zip(identities) {
+            let mut values = Vec::with_capacity(codes.len());
+            let mut t = Vec::new();
+            for item in items.iter() {
+                match p.values.get(&item) {
+                    Some(v) => {
+                        values.push(Some(
+                            key.seal(&field_aad(vault_id, &person_key, item), v.as_bytes())?,
+                        ));
+                        t.extend(value_tokens(key, item, v));
+                    }
+                    None => values.push(None),
+                }
+            }
+            tokens.push(t);
+            rows.push(itaku_store::PersonRow {
+                person_key,
+                source_person_id,
+                values,
+            });
         }
-        tx.replace_search_tokens(person_id, &tokens).await?;
-        Ok(())
+        let stored = tx.upsert_persons(vault_id, &codes, &rows, now).await?;
+        let inserted = stored.iter().filter(|(_, new)| *new).count() as i64;
+        let ids: Vec<i64> = stored.iter().map(|(id, _)| *id).collect();
+        let batch: Vec<(i64, Vec<Vec<u8>>)> = ids.iter().copied().zip(tokens).collect();
+        tx.replace_search_tokens_batch(&batch).await?;
+        Ok((ids, inserted))
     }
 
     async fn open_persons(
@@ -292,7 +322,7 @@ impl Service {
                 if !op.allowed.contains(item) {
                     continue;
                 }
-                let plain = key.open(&field_aad(vault_id, r.person_id, item), &sealed)?;
+                let plain = key.open(&field_aad(vault_id, &r.person_key, item), &sealed)?;
                 values.insert(
                     item,
                     String::from_utf8(plain)
@@ -444,20 +474,36 @@ impl Service {
         }
         let mut digest_input = String::new();
         let mut count = 0;
-        for chunk in source_ids.chunks(200) {
-            for p in self
+        let items = op.allowed.clone();
+        for chunk in source_ids.chunks(500) {
+            let people = self
                 .open_persons(&mut op, ward.id, &ward_key, chunk)
-                .await?
-            {
-                let pk = ckey.blind_index("person_key", &format!("ward:{}", p.id));
-                let (id, _) = op.tx.upsert_person(cv.id, &pk, Some(p.id), &now).await?;
-                self.write_values(&mut op.tx, &ckey, cv.id, id, &p.values)
-                    .await?;
+                .await?;
+            let persons: Vec<NewPerson> = people
+                .iter()
+                .map(|p| NewPerson {
+                    values: p.values.clone(),
+                })
+                .collect();
+            // In a contract's vault a person is known by the ward record it came from.
+            let identities = people
+                .iter()
+                .map(|p| {
+                    (
+                        ckey.blind_index("person_key", &format!("ward:{}", p.id))
+                            .to_vec(),
+                        Some(p.id),
+                    )
+                })
+                .collect();
+            self.store_persons(&mut op.tx, cv.id, &ckey, &items, &persons, identities, &now)
+                .await?;
+            for p in &people {
                 for (item, v) in &p.values {
                     digest_input.push_str(&format!("{}\t{}\t{}\n", p.id, item.code(), v));
                 }
-                count += 1;
             }
+            count += people.len() as i64;
         }
         let digest = sha256_hex(digest_input.as_bytes());
         let report = ProvisionReport {

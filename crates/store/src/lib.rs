@@ -9,6 +9,7 @@ mod org;
 mod person;
 mod pool;
 mod session;
+mod terminal;
 pub mod testing;
 mod tx;
 
@@ -18,7 +19,7 @@ pub use org::{
     ContractRow, JobRow, NewContract, NewUser, OrgRow, PurposeRow, StaffRow, SubcontractRow,
     TerminalRow, TrainingRow, UserRow,
 };
-pub use person::{PersonItemsRow, VaultRow};
+pub use person::{PersonItemsRow, PersonRow, VaultRow};
 pub use pool::{Backend, Store};
 pub use session::SessionRow;
 pub use tx::Tx;

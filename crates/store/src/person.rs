@@ -2,8 +2,8 @@
 //! ciphertext and blind-index tokens; which items are loaded is decided by
 //! the caller's item list, so items outside a purpose never leave the disk.
 
-use crate::{Result, Tx};
-use sqlx::FromRow;
+use crate::{Result, StoreError, Tx};
+use sqlx::{FromRow, Row};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct VaultRow {
@@ -13,9 +13,20 @@ pub struct VaultRow {
     pub destroyed_at: Option<String>,
 }
 
+/// One person to insert or replace: its key in the vault and a sealed value
+/// (or None) for each item named in the same call.
+#[derive(Debug, Clone)]
+pub struct PersonRow {
+    pub person_key: Vec<u8>,
+    pub source_person_id: Option<i64>,
+    pub values: Vec<Option<Vec<u8>>>,
+}
+
 #[derive(Debug, Clone)]
 pub struct PersonItemsRow {
     pub person_id: i64,
+    /// The person's key in the vault: part of each field's identity.
+    pub person_key: Vec<u8>,
     pub items: Vec<(String, Vec<u8>)>,
 }
 
@@ -93,18 +104,120 @@ impl Tx {
         Ok((id, true))
     }
 
-    pub async fn put_item(&mut self, person_id: i64, item: &str, sealed: &[u8]) -> Result<()> {
-        let sql = self.sql(
-            "INSERT INTO person_items (person_id, item, sealed) VALUES ($1, $2, $3) \
-             ON CONFLICT (person_id, item) DO UPDATE SET sealed = excluded.sealed",
-        );
-        sqlx::query(&sql)
-            .bind(person_id)
-            .bind(item)
-            .bind(sealed)
-            .execute(&mut *self.inner)
-            .await?;
+    /// Store sealed values of one person, item by item (others untouched).
+    pub async fn put_items(&mut self, person_id: i64, items: &[(&str, Vec<u8>)]) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mut sql = String::from("UPDATE persons SET ");
+        for (i, (item, _)) in items.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("{} = ${}", column(item)?, i + 1));
+        }
+        sql.push_str(&format!(" WHERE id = ${}", items.len() + 1));
+        let sql = self.sql(&sql).into_owned();
+        let mut q = sqlx::query(&sql);
+        for (_, v) in items {
+            q = q.bind(v.as_slice());
+        }
+        q.bind(person_id).execute(&mut *self.inner).await?;
         Ok(())
+    }
+
+    /// Insert or replace many persons of one vault in one statement per
+    /// chunk; every row sets the same items (absent values as NULL).
+    /// Returns, in input order, each row's id and whether it was new.
+    pub async fn upsert_persons(
+        &mut self,
+        vault_id: i64,
+        items: &[&str],
+        rows: &[PersonRow],
+        now: &str,
+    ) -> Result<Vec<(i64, bool)>> {
+        let cols: Vec<String> = items.iter().map(|i| column(i)).collect::<Result<_>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        // Stay well inside SQLite's 32766 bound parameters.
+        let per_row = cols.len() + 4;
+        let chunk = (30_000 / per_row).clamp(1, 500);
+        for part in rows.chunks(chunk) {
+            let existing = self.existing_keys(vault_id, part).await?;
+            let mut sql = String::from(
+                "INSERT INTO persons (vault_id, person_key, source_person_id, created_at",
+            );
+            for c in &cols {
+                sql.push_str(", ");
+                sql.push_str(c);
+            }
+            sql.push_str(") VALUES ");
+            let mut n = 1;
+            for (r, _) in part.iter().enumerate() {
+                if r > 0 {
+                    sql.push(',');
+                }
+                sql.push('(');
+                for k in 0..per_row {
+                    if k > 0 {
+                        sql.push(',');
+                    }
+                    sql.push_str(&format!("${n}"));
+                    n += 1;
+                }
+                sql.push(')');
+            }
+            sql.push_str(" ON CONFLICT (vault_id, person_key) DO UPDATE SET source_person_id = excluded.source_person_id");
+            for c in &cols {
+                sql.push_str(&format!(", {c} = excluded.{c}"));
+            }
+            sql.push_str(" RETURNING id, person_key");
+            let sql = self.sql(&sql).into_owned();
+            let mut q = sqlx::query_as::<_, (i64, Vec<u8>)>(&sql);
+            for row in part {
+                q = q
+                    .bind(vault_id)
+                    .bind(row.person_key.as_slice())
+                    .bind(row.source_person_id)
+                    .bind(now);
+                for v in &row.values {
+                    q = q.bind(v.as_deref());
+                }
+            }
+            let returned = q.fetch_all(&mut *self.inner).await?;
+            for row in part {
+                let id = returned
+                    .iter()
+                    .find(|(_, k)| *k == row.person_key)
+                    .map(|(id, _)| *id)
+                    .ok_or_else(|| {
+                        StoreError::Corrupt("登録した記録の番号を取得できません".into())
+                    })?;
+                out.push((id, !existing.contains(&row.person_key)));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn existing_keys(&mut self, vault_id: i64, rows: &[PersonRow]) -> Result<Vec<Vec<u8>>> {
+        let mut sql =
+            String::from("SELECT person_key FROM persons WHERE vault_id = $1 AND person_key IN (");
+        for i in 0..rows.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("${}", i + 2));
+        }
+        sql.push(')');
+        let sql = self.sql(&sql).into_owned();
+        let mut q = sqlx::query_as::<_, (Vec<u8>,)>(&sql).bind(vault_id);
+        for r in rows {
+            q = q.bind(r.person_key.as_slice());
+        }
+        Ok(q.fetch_all(&mut *self.inner)
+            .await?
+            .into_iter()
+            .map(|r| r.0)
+            .collect())
     }
 
     pub async fn replace_search_tokens(
@@ -124,6 +237,49 @@ impl Tx {
                 .bind(t.as_slice())
                 .execute(&mut *self.inner)
                 .await?;
+        }
+        Ok(())
+    }
+
+    /// Replace the search tokens of many persons at once.
+    pub async fn replace_search_tokens_batch(
+        &mut self,
+        batch: &[(i64, Vec<Vec<u8>>)],
+    ) -> Result<()> {
+        for part in batch.chunks(500) {
+            let mut sql = String::from("DELETE FROM person_search WHERE person_id IN (");
+            for i in 0..part.len() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!("${}", i + 1));
+            }
+            sql.push(')');
+            let sql = self.sql(&sql).into_owned();
+            let mut q = sqlx::query(&sql);
+            for (id, _) in part {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *self.inner).await?;
+            let pairs: Vec<(i64, &[u8])> = part
+                .iter()
+                .flat_map(|(id, tokens)| tokens.iter().map(move |t| (*id, t.as_slice())))
+                .collect();
+            for chunk in pairs.chunks(10_000) {
+                let mut sql = String::from("INSERT INTO person_search (person_id, token) VALUES ");
+                for i in 0..chunk.len() {
+                    if i > 0 {
+                        sql.push(',');
+                    }
+                    sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
+                }
+                let sql = self.sql(&sql).into_owned();
+                let mut q = sqlx::query(&sql);
+                for (id, t) in chunk {
+                    q = q.bind(*id).bind(*t);
+                }
+                q.execute(&mut *self.inner).await?;
+            }
         }
         Ok(())
     }
@@ -182,8 +338,9 @@ impl Tx {
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
-    /// Load only the named items of the given persons of one vault. A person
-    /// of another vault is simply absent from the answer.
+    /// Load only the named items of the given persons of one vault: the
+    /// other items' columns are not even selected. A person of another
+    /// vault is simply absent from the answer.
     pub async fn load_items(
         &mut self,
         vault_id: i64,
@@ -193,71 +350,53 @@ impl Tx {
         if person_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut out: Vec<PersonItemsRow> = Vec::with_capacity(person_ids.len());
-        let mut sql =
-            String::from("SELECT p.id FROM persons p WHERE p.vault_id = $1 AND p.id IN (");
+        let cols: Vec<String> = items.iter().map(|i| column(i)).collect::<Result<_>>()?;
+        let mut sql = String::from("SELECT id, person_key");
+        for c in &cols {
+            sql.push_str(", ");
+            sql.push_str(c);
+        }
+        sql.push_str(" FROM persons WHERE vault_id = $1 AND id IN (");
         for i in 0..person_ids.len() {
             if i > 0 {
                 sql.push(',');
             }
             sql.push_str(&format!("${}", i + 2));
         }
-        sql.push_str(") ORDER BY p.id");
+        sql.push_str(") ORDER BY id");
         let sql = self.sql(&sql).into_owned();
-        let mut q = sqlx::query_as::<_, (i64,)>(&sql).bind(vault_id);
+        let mut q = sqlx::query(&sql).bind(vault_id);
         for id in person_ids {
             q = q.bind(*id);
         }
-        let present = q.fetch_all(&mut *self.inner).await?;
-        if items.is_empty() {
-            return Ok(present
-                .into_iter()
-                .map(|(id,)| PersonItemsRow {
-                    person_id: id,
-                    items: Vec::new(),
-                })
-                .collect());
-        }
-        let ids: Vec<i64> = present.into_iter().map(|r| r.0).collect();
-        if ids.is_empty() {
-            return Ok(out);
-        }
-        let mut sql =
-            String::from("SELECT person_id, item, sealed FROM person_items WHERE person_id IN (");
-        for i in 0..ids.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("${}", i + 1));
-        }
-        sql.push_str(") AND item IN (");
-        for i in 0..items.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("${}", ids.len() + i + 1));
-        }
-        sql.push_str(") ORDER BY person_id, item");
-        let sql = self.sql(&sql).into_owned();
-        let mut q = sqlx::query_as::<_, (i64, String, Vec<u8>)>(&sql);
-        for id in &ids {
-            q = q.bind(*id);
-        }
-        for item in items {
-            q = q.bind(*item);
-        }
         let rows = q.fetch_all(&mut *self.inner).await?;
-        for id in ids {
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let person_id: i64 = row.try_get(0)?;
+            let person_key: Vec<u8> = row.try_get(1)?;
+            let mut values = Vec::new();
+            for (k, item) in items.iter().enumerate() {
+                let v: Option<Vec<u8>> = row.try_get(k + 2)?;
+                if let Some(v) = v {
+                    values.push(((*item).to_owned(), v));
+                }
+            }
             out.push(PersonItemsRow {
-                person_id: id,
-                items: Vec::new(),
+                person_id,
+                person_key,
+                items: values,
             });
         }
-        for (pid, item, sealed) in rows {
-            if let Some(p) = out.iter_mut().find(|p| p.person_id == pid) {
-                p.items.push((item, sealed));
-            }
-        }
         Ok(out)
+    }
+}
+
+/// The column of an item. Item codes come from the catalogue; anything that
+/// is not a plain identifier is refused rather than put into SQL.
+fn column(item: &str) -> Result<String> {
+    if !item.is_empty() && item.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+        Ok(format!("i_{item}"))
+    } else {
+        Err(StoreError::Corrupt(format!("不正な項目名です: {item}")))
     }
 }

@@ -50,6 +50,7 @@ conformance!(
     organisations_users_and_unique_logins,
     contracts_staff_and_subcontracting,
     items_load_only_what_is_asked_and_only_from_the_vault,
+    batch_upsert_reports_new_and_replaced_rows_in_order,
     search_tokens_intersect,
     sessions_end_by_user_and_by_organisation,
     audit_appends_in_order_and_filters,
@@ -261,11 +262,24 @@ async fn items_load_only_what_is_asked_and_only_from_the_vault(s: Store) {
         tx.upsert_person(ward, b"key-1", None, NOW).await.unwrap(),
         (p, false)
     );
-    tx.put_item(p, "shimei", b"sealed-name").await.unwrap();
-    tx.put_item(p, "denwa_bango", b"sealed-phone")
+    tx.put_items(
+        p,
+        &[
+            ("shimei", b"sealed-name".to_vec()),
+            ("denwa_bango", b"sealed-phone".to_vec()),
+        ],
+    )
+    .await
+    .unwrap();
+    tx.put_items(p, &[("shimei", b"sealed-name-2".to_vec())])
         .await
         .unwrap();
-    tx.put_item(p, "shimei", b"sealed-name-2").await.unwrap();
+    assert!(
+        tx.put_items(p, &[("shimei; DROP TABLE persons", b"x".to_vec())])
+            .await
+            .is_err(),
+        "item names are identifiers"
+    );
     let got = tx.load_items(ward, &[p], &["shimei"]).await.unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(
@@ -282,8 +296,55 @@ async fn items_load_only_what_is_asked_and_only_from_the_vault(s: Store) {
         tx.load_items(ward, &[p], &[]).await.unwrap()[0].items.len(),
         0
     );
+    let got = tx
+        .load_items(ward, &[p], &["shimei", "denwa_bango", "jusho"])
+        .await
+        .unwrap();
+    assert_eq!(got[0].items.len(), 2, "absent items are absent, not empty");
     assert_eq!(tx.count_persons(ward).await.unwrap(), 1);
     assert_eq!(tx.person_ids(ward, 0, 10).await.unwrap(), vec![p]);
+    tx.commit().await.unwrap();
+}
+
+async fn batch_upsert_reports_new_and_replaced_rows_in_order(s: Store) {
+    let mut tx = s.begin().await.unwrap();
+    let v = tx.insert_vault(None, b"k", NOW).await.unwrap();
+    let row = |k: &str, name: Option<&str>| PersonRow {
+        person_key: k.as_bytes().to_vec(),
+        source_person_id: None,
+        values: vec![name.map(|n| n.as_bytes().to_vec()), Some(b"phone".to_vec())],
+    };
+    let first: Vec<PersonRow> = (0..1200)
+        .map(|i| row(&format!("k{i}"), Some("a")))
+        .collect();
+    let got = tx
+        .upsert_persons(v, &["shimei", "denwa_bango"], &first, NOW)
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1200);
+    assert!(got.iter().all(|(_, new)| *new));
+    let ids: std::collections::BTreeSet<i64> = got.iter().map(|g| g.0).collect();
+    assert_eq!(ids.len(), 1200);
+    // Re-import: same ids, nothing new, values replaced (a blank becomes NULL).
+    let again = vec![
+        row("k5", None),
+        row("k1199", Some("b")),
+        row("new", Some("c")),
+    ];
+    let got2 = tx
+        .upsert_persons(v, &["shimei", "denwa_bango"], &again, NOW)
+        .await
+        .unwrap();
+    assert_eq!(got2[0], (got[5].0, false));
+    assert_eq!(got2[1], (got[1199].0, false));
+    assert!(got2[2].1);
+    assert_eq!(tx.count_persons(v).await.unwrap(), 1201);
+    let loaded = tx
+        .load_items(v, &[got[5].0, got[1199].0], &["shimei"])
+        .await
+        .unwrap();
+    assert!(loaded[0].items.is_empty());
+    assert_eq!(loaded[1].items, vec![("shimei".to_owned(), b"b".to_vec())]);
     tx.commit().await.unwrap();
 }
 

@@ -104,20 +104,34 @@ CREATE TABLE vaults (
     destroyed_at TEXT
 );
 
+-- One row per person; one sealed column per catalogue item, so a purpose's
+-- query selects only its own items' columns and the others never leave disk.
 CREATE TABLE persons (
     id INTEGER PRIMARY KEY,
     vault_id BIGINT NOT NULL REFERENCES vaults (id),
     person_key BLOB NOT NULL,
     source_person_id BIGINT,
     created_at TEXT NOT NULL,
+    i_atena_no BLOB,
+    i_shimei BLOB,
+    i_kana_shimei BLOB,
+    i_seinengappi BLOB,
+    i_seibetsu BLOB,
+    i_yubin_bango BLOB,
+    i_jusho BLOB,
+    i_katagaki BLOB,
+    i_denwa_bango BLOB,
+    i_jushinken_no BLOB,
+    i_kokuho_kigo_bango BLOB,
+    i_shikaku_shutoku BLOB,
+    i_shikaku_soshitsu BLOB,
+    i_jushin_rireki BLOB,
+    i_kenshin_kekka BLOB,
+    i_gan_kenshin_shurui BLOB,
+    i_kansho_kekka BLOB,
+    i_jushin_bi BLOB,
+    i_anketo BLOB,
     UNIQUE (vault_id, person_key)
-);
-
-CREATE TABLE person_items (
-    person_id BIGINT NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
-    item TEXT NOT NULL,
-    sealed BLOB NOT NULL,
-    PRIMARY KEY (person_id, item)
 );
 
 CREATE TABLE person_search (
