@@ -380,3 +380,103 @@ impl VerifyReport {
         self.problems.is_empty()
     }
 }
+
+/// One user's accesses in a period: the per-user access report (報告).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UserAccessReport {
+    pub user_id: Option<i64>,
+    pub actor: String,
+    pub reads: i64,
+    pub searches: i64,
+    pub writes: i64,
+    pub exports_and_prints: i64,
+    pub provisions: i64,
+    pub denials: i64,
+    pub sign_ins: i64,
+    pub distinct_records: i64,
+    pub last_at: String,
+}
+
+impl Service {
+    /// Per-user access counts over a period, from the audit log itself.
+    pub async fn access_report(
+        &self,
+        actor: &Actor,
+        from: Option<String>,
+        until: Option<String>,
+    ) -> Result<Vec<UserAccessReport>> {
+        let mut op = self
+            .begin(
+                actor,
+                crate::op::OpRequest::system(itaku_policy::Action::ViewAudit, "access_report"),
+            )
+            .await?;
+        let filter = AuditFilter {
+            from: from.clone(),
+            until: until.clone(),
+            ..Default::default()
+        };
+        let mut by_user: std::collections::BTreeMap<
+            (Option<i64>, String),
+            (UserAccessReport, std::collections::BTreeSet<i64>),
+        > = Default::default();
+        let mut offset = 0;
+        loop {
+            let page = op.tx.audit_search(&filter, 5000, offset).await?;
+            if page.is_empty() {
+                break;
+            }
+            offset += page.len() as i64;
+            for e in &page {
+                let label = if e.actor_user_id.is_some() {
+                    String::new()
+                } else {
+                    e.actor.clone()
+                };
+                let (r, records) = by_user.entry((e.actor_user_id, label)).or_default();
+                if r.actor.is_empty() || e.at > r.last_at {
+                    r.actor = e.actor.clone();
+                }
+                r.user_id = e.actor_user_id;
+                if e.at > r.last_at {
+                    r.last_at = e.at.clone();
+                }
+                if e.outcome == "deny" {
+                    r.denials += 1;
+                    continue;
+                }
+                match e.action.as_str() {
+                    "read" => r.reads += 1,
+                    "search" => r.searches += 1,
+                    "write" => r.writes += 1,
+                    "export" | "print" => r.exports_and_prints += 1,
+                    "provision" => r.provisions += 1,
+                    "sign_in" => r.sign_ins += 1,
+                    _ => {}
+                }
+                if e.target == "person" {
+                    records.extend(
+                        e.record_ids
+                            .split(',')
+                            .filter_map(|s| s.parse::<i64>().ok()),
+                    );
+                }
+            }
+        }
+        op.finish(&[], &format!("access report {from:?}..{until:?}"))
+            .await?;
+        let mut out: Vec<UserAccessReport> = by_user
+            .into_values()
+            .map(|(mut r, records)| {
+                r.distinct_records = records.len() as i64;
+                r
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.distinct_records
+                .cmp(&a.distinct_records)
+                .then(b.reads.cmp(&a.reads))
+        });
+        Ok(out)
+    }
+}

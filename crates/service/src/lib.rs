@@ -21,7 +21,7 @@ mod view;
 
 pub use actor::{Actor, ActorKind};
 pub use admin::{check_password_strength, NewContractSpec, NewUserSpec};
-pub use audit::{AuditEntryView, AuditQuery, Checkpoint, VerifyReport};
+pub use audit::{AuditEntryView, AuditQuery, Checkpoint, UserAccessReport, VerifyReport};
 pub use auth::{SessionInfo, SignIn, SignedIn};
 pub use bootstrap::{create_master_key_file, read_master_key_file};
 pub use config::{ClientAuth, Config, ConfigError, LogFormat, Overrides, TlsConfig};

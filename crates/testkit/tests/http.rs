@@ -26,7 +26,40 @@ both!(
     exports_need_step_up,
     cancelling_a_contract_signs_its_people_out,
     openapi_document_has_not_drifted,
+    per_user_access_report_counts_what_each_user_touched,
 );
+
+async fn per_user_access_report_counts_what_each_user_touched(s: TestServer) {
+    let mut h = s.signed_in("mirai-denwa").await;
+    let base = format!("/c/{}/denwa_kansho/persons", s.contract_id);
+    h.get(&base).await;
+    h.get(&format!("{base}/{}", 41 + 3)).await;
+    let denied = h
+        .get(&format!("/c/{}/koka_bunseki/persons", s.contract_id))
+        .await;
+    assert_eq!(denied.status, 403);
+    let mut k = s.signed_in("kansa").await;
+    let page = k
+        .get("/audit/report?from=2026-11-01&until=2026-11-30")
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let row = page
+        .body
+        .lines()
+        .find(|l| l.contains("電話 桜子"))
+        .expect("the handler has a row");
+    // list (1) + one detail read: 2 reads, 40 distinct records, 1 denial, 1 sign-in.
+    let nums: Vec<&str> = row
+        .split("<td class=\"num\">")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap())
+        .collect();
+    assert_eq!(nums[0], "2", "{row}");
+    assert_eq!(nums[7], "40", "{row}");
+    assert!(row.contains("<span class=\"bad\">1</span>"), "{row}");
+    let outside = k.get("/audit/report?from=2026-12-01").await;
+    assert!(!outside.body.contains("電話 桜子"));
+}
 
 async fn session_cookie_flags(s: TestServer) {
     let mut c = s.client();

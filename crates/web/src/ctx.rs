@@ -38,6 +38,9 @@ pub struct Ctx {
     pub request_id: String,
     pub ip: Option<IpAddr>,
     pub session_token: Option<String>,
+    /// Fingerprint of the terminal certificate this connection presented
+    /// (HTTPS with client certificates only).
+    pub client_cert: Option<String>,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -59,6 +62,10 @@ impl FromRequestParts<AppState> for Ctx {
             request_id,
             ip,
             session_token: cookie(parts, SESSION_COOKIE),
+            client_cert: parts
+                .extensions
+                .get::<crate::tls::ClientCert>()
+                .map(|c| c.0.clone()),
         })
     }
 }
@@ -78,6 +85,8 @@ impl Authed {
             self.ctx.ip,
             self.ctx.request_id.clone(),
         )
+        // The certificate the session is bound to: session() has checked
+        // that this connection presented it.
         .with_cert(self.session.client_cert.clone());
         a.stepped_up = self.session.stepped_up;
         a
@@ -117,7 +126,8 @@ impl FromRequestParts<AppState> for Authed {
                 WebError::SignInRedirect
             });
         };
-        match state.svc.session(&token, None).await {
+        // A session bound to a certificate is refused without that one.
+        match state.svc.session(&token, ctx.client_cert.as_deref()).await {
             Ok(session) => {
                 // Safe methods need nothing more; the rest are checked by the
                 // handler (form field) or here (htmx and API header).

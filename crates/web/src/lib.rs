@@ -9,8 +9,10 @@ mod error;
 mod layout;
 mod pages;
 mod security;
+pub mod tls;
 
 pub use api::ApiDoc;
+pub use tls::{serve_tls, ClientCert};
 
 use axum::Router;
 use itaku_service::Service;

@@ -1,6 +1,7 @@
 //! Administration for the ward: contracts (with cancellation), users,
 //! sessions (with ending them), organisations.
 
+use super::admin_common::{subnav, SubNavItem};
 use super::render;
 use crate::ctx::Authed;
 use crate::error::WebError;
@@ -24,6 +25,7 @@ struct SessionRowView {
 #[template(path = "admin.html")]
 struct AdminPage {
     layout: Layout,
+    subnav: Vec<SubNavItem>,
     message: Option<String>,
     contracts: Vec<ContractView>,
     users: Vec<UserView>,
@@ -68,6 +70,7 @@ pub async fn page(
     let layout = Layout::for_session(&a.session, &a.ctx.request_id, "/admin");
     Ok(render(&AdminPage {
         layout,
+        subnav: subnav("/admin"),
         message,
         contracts,
         users,

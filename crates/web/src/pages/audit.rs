@@ -299,3 +299,34 @@ pub async fn export(
     )
         .into_response())
 }
+
+#[derive(Template)]
+#[template(path = "audit_report.html")]
+struct ReportPage {
+    layout: Layout,
+    rows: Vec<itaku_service::UserAccessReport>,
+    from: String,
+    until: String,
+}
+
+/// Per-user access counts over a period (JST dates).
+pub async fn report(
+    State(st): State<AppState>,
+    a: Authed,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    let f = parse_filter(&raw);
+    let q = f.query(0)?;
+    let mut rows = st.svc.access_report(&a.actor(), q.from, q.until).await?;
+    for r in &mut rows {
+        r.last_at = itaku_service::jst_display(&r.last_at);
+    }
+    let layout = Layout::for_session(&a.session, &a.ctx.request_id, "/audit");
+    Ok(render(&ReportPage {
+        layout,
+        rows,
+        from: f.from,
+        until: f.until,
+    })?
+    .into_response())
+}

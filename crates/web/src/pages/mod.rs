@@ -1,6 +1,11 @@
 //! The HTML pages.
 
 mod admin;
+mod admin_common;
+mod admin_contracts;
+mod admin_jobs;
+mod admin_orgs;
+mod admin_users;
 mod audit;
 mod dashboard;
 mod persons;
@@ -35,9 +40,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/audit", get(audit::page))
         .route("/audit/export.csv", get(audit::export))
+        .route("/audit/report", get(audit::report))
         .route("/admin", get(admin::page))
         .route("/admin/contracts/{id}/cancel", post(admin::cancel_contract))
         .route("/admin/sessions/{digest}/end", post(admin::end_session))
+        .merge(admin_common::routes())
 }
 
 pub fn render(t: &impl Template) -> Result<Html<String>, WebError> {

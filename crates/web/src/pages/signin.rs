@@ -108,7 +108,7 @@ pub async fn submit(
         password: f.password,
         totp: f.totp,
         ip: ctx.ip,
-        client_cert: None,
+        client_cert: ctx.client_cert.clone(),
         request_id: ctx.request_id.clone(),
         previous_session: ctx.session_token.clone(),
     };
