@@ -1,0 +1,15 @@
+//! Target-list import, the pure part: an import profile says how a ward
+//! system's export maps onto catalogue items; the reader streams records
+//! from CSV or fixed-width bytes in CP932 or UTF-8; the row parser turns
+//! each record into canonical values or into line-numbered rejections with
+//! Japanese reasons. Storage and audit are the service's.
+
+mod profile;
+mod reader;
+mod row;
+mod scan;
+
+pub use profile::{Format, Profile, ProfileError, Source, SHIPPED_PROFILES};
+pub use reader::{RawRecord, RecordReader};
+pub use row::{GaijiFlag, ParsedRow, Rejection, RowParser};
+pub use scan::{LikelyDuplicate, ScanReport, Scanner};
