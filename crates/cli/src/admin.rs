@@ -29,6 +29,32 @@ pub enum AdminCommand {
     Users,
     /// デモ用: 利用者の現在の確認コードを表示する
     TotpCode { login: String },
+    /// 端末証明書の登録・失効・一覧
+    #[command(subcommand)]
+    Terminal(TerminalCommand),
+}
+
+#[derive(Subcommand)]
+pub enum TerminalCommand {
+    /// 端末の証明書を組織の端末として登録する
+    Register {
+        /// 端末を使う組織の ID
+        #[arg(long, value_name = "ID")]
+        org: i64,
+        /// 端末名（例: 本社3階 電話勧奨1）
+        #[arg(long)]
+        name: String,
+        /// 端末の証明書（PEM）
+        #[arg(long, value_name = "FILE.pem")]
+        cert: std::path::PathBuf,
+    },
+    /// 端末を失効させる（その証明書で開かれたセッションも終了する）
+    Revoke {
+        /// 端末の ID（itaku admin terminal list で確認）
+        id: i64,
+    },
+    /// 登録済みの端末の一覧
+    List,
 }
 
 pub async fn run(config: &Config, cmd: &AdminCommand) -> anyhow::Result<ExitCode> {
@@ -93,10 +119,60 @@ pub async fn run(config: &Config, cmd: &AdminCommand) -> anyhow::Result<ExitCode
             }
             Ok(ExitCode::SUCCESS)
         }
+        AdminCommand::Terminal(cmd) => terminal(config, cmd).await,
         AdminCommand::TotpCode { login } => {
             let svc = Service::open(config, Arc::new(SystemClock)).await?;
             println!("{}", svc.demo_totp_code(login).await?);
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+async fn terminal(config: &Config, cmd: &TerminalCommand) -> anyhow::Result<ExitCode> {
+    let svc = Service::open(config, Arc::new(SystemClock)).await?;
+    match cmd {
+        TerminalCommand::Register { org, name, cert } => {
+            let fingerprint = itaku_web::tls::fingerprint_file(cert)?;
+            let id = svc
+                .register_terminal(
+                    &Actor::system("端末登録（itaku admin terminal register）"),
+                    *org,
+                    name,
+                    &fingerprint,
+                )
+                .await?;
+            println!(
+                "端末 {id}「{}」を登録しました（SHA-256: {fingerprint}）",
+                name.trim()
+            );
+        }
+        TerminalCommand::Revoke { id } => {
+            let ended = svc
+                .revoke_terminal(
+                    &Actor::system("端末失効（itaku admin terminal revoke）"),
+                    *id,
+                )
+                .await?;
+            println!("端末 {id} を失効させました（終了したセッション: {ended}）");
+        }
+        TerminalCommand::List => {
+            for t in svc
+                .terminals(&Actor::system("端末一覧（itaku admin terminal list）"))
+                .await?
+            {
+                println!(
+                    "{:>4}  {}（{}）  {}{}",
+                    t.id,
+                    t.name,
+                    t.org_name,
+                    t.fingerprint,
+                    t.revoked_at
+                        .map(|r| format!("  失効: {}", itaku_service::jst_display(&r)))
+                        .unwrap_or_default()
+                );
+            }
+        }
+    }
+    svc.close().await;
+    Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod demo;
+mod import;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -45,6 +46,9 @@ enum Command {
     /// 初期設定・利用者の管理
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// 対象者名簿などの取り込み
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// 監査ログの検証・チェックポイント
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -117,6 +121,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Admin(cmd) => {
             let config = Config::from_env(&cli.overrides(None))?;
             admin::run(&config, cmd).await
+        }
+        Command::Import(cmd) => {
+            let config = Config::from_env(&cli.overrides(None))?;
+            import::run(&config, cmd).await
         }
         Command::Audit(cmd) => {
             let config = Config::from_env(&cli.overrides(None))?;

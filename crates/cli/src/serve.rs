@@ -1,7 +1,7 @@
 use anyhow::{bail, Context};
 use clap::Args;
 use itaku_core::SystemClock;
-use itaku_service::{Config, Service};
+use itaku_service::{ClientAuth, Config, Service};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -46,15 +46,37 @@ pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
     if config.uses_sqlite() {
         ensure_data_dir(config)?;
     }
+    // TLS files are read and checked before anything else is opened.
+    let tls = match &config.tls {
+        Some(t) => Some((itaku_web::tls::server_config(t)?, t.client_auth)),
+        None => None,
+    };
     // Bind first: a busy port is reported before anything is opened.
     let listener = bind(config).await?;
     let svc = Service::open(config, Arc::new(SystemClock)).await?;
     let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
-        "itaku を起動しました: http://{addr}/  （データベース: {}）",
+        "itaku を起動しました: {scheme}://{addr}/  （データベース: {}）",
         svc.backend_name()
     );
-    itaku_web::serve(svc.clone(), listener, shutdown_signal()).await?;
+    match tls {
+        Some((tls, mode)) => {
+            println!("{}", client_auth_label(mode));
+            itaku_web::serve_tls(svc.clone(), listener, tls, shutdown_signal()).await?;
+        }
+        None => itaku_web::serve(svc.clone(), listener, shutdown_signal()).await?,
+    }
     svc.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+fn client_auth_label(mode: ClientAuth) -> &'static str {
+    match mode {
+        ClientAuth::Off => "端末証明書: 確認しない",
+        ClientAuth::Optional => {
+            "端末証明書: 提示されれば確認する（証明書を必須とする契約は、登録端末からのみ利用可）"
+        }
+        ClientAuth::Required => "端末証明書: 必須（証明書のない接続は拒否）",
+    }
 }

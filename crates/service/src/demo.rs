@@ -6,12 +6,10 @@
 
 use crate::admin::{NewContractSpec, NewUserSpec};
 use crate::error::Result;
-use crate::persons::NewPerson;
 use crate::{Actor, Service};
 use chrono::NaiveDate;
 use itaku_core::{IpNet, Item, ItemSet, OrgKind, Role};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 pub const DEMO_PASSWORD: &str = "itaku-demo-2026";
 
@@ -40,48 +38,6 @@ fn items(list: &[Item]) -> ItemSet {
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
-}
-
-/// A synthetic resident as the ward's vault stores it.
-pub fn person_from_resident(r: &itaku_synth::Resident) -> NewPerson {
-    let mut v = BTreeMap::new();
-    v.insert(Item::AtenaNo, format!("{:09}", r.atena_no));
-    v.insert(Item::JushinkenNo, format!("{:011}", r.jushinken_no));
-    v.insert(
-        Item::KokuhoKigoBango,
-        format!("{}　{}", r.hihokensha_kigo, r.hihokensha_bango),
-    );
-    v.insert(Item::KanaShimei, r.kana.clone());
-    v.insert(Item::Shimei, r.kanji.clone());
-    v.insert(Item::Seinengappi, r.birth_date.to_string());
-    v.insert(Item::Seibetsu, r.sex.code().to_string());
-    v.insert(Item::YubinBango, r.postal_code.clone());
-    v.insert(Item::Jusho, r.jusho.clone());
-    if !r.katagaki.is_empty() {
-        v.insert(Item::Katagaki, r.katagaki.clone());
-    }
-    if let Some(p) = &r.phone {
-        v.insert(Item::DenwaBango, p.clone());
-    }
-    v.insert(Item::ShikakuShutoku, r.shikaku_shutoku.to_string());
-    if let Some(d) = r.shikaku_soshitsu {
-        v.insert(Item::ShikakuSoshitsu, d.to_string());
-    }
-    v.insert(
-        Item::JushinRireki,
-        format!(
-            "前年度受診={} 過去5年={}回",
-            if r.prev_year_screened { "有" } else { "無" },
-            r.screenings_5y
-        ),
-    );
-    if let (Some(bmi), Some(sbp), Some(a1c)) = (r.bmi, r.sbp, r.hba1c) {
-        v.insert(
-            Item::KenshinKekka,
-            format!("BMI {bmi:.1} / 収縮期血圧 {sbp} / HbA1c {a1c:.1}"),
-        );
-    }
-    NewPerson { values: v }
 }
 
 impl Service {
@@ -355,18 +311,18 @@ impl Service {
             .await?;
         }
 
-        let mut total = 0i64;
-        let mut batch = Vec::with_capacity(1000);
-        for r in itaku_synth::Generator::new(seed, 100_000_000).take(people as usize) {
-            batch.push(person_from_resident(&r));
-            if batch.len() == 1000 {
-                total += self.register_persons(&sys, &batch).await?.0;
-                batch.clear();
-            }
-        }
-        if !batch.is_empty() {
-            total += self.register_persons(&sys, &batch).await?.0;
-        }
+        // The residents arrive the way a ward's list does: a CP932 export
+        // through the shipped import profile.
+        let residents = itaku_synth::Generator::new(seed, 100_000_000).take(people as usize);
+        let mut csv = Vec::new();
+        itaku_synth::write_csv(&mut csv, residents, itaku_synth::CsvFormat::Cp932, |_| {})
+            .map_err(|e| crate::ServiceError::Internal(e.to_string()))?;
+        let profile = itaku_import::Profile::from_toml(itaku_import::SHIPPED_PROFILES[0].1)
+            .map_err(|e| crate::ServiceError::Internal(e.to_string()))?;
+        let imported = self
+            .import_targets(&sys, &profile, &csv[..], false, |_| {})
+            .await?;
+        let total = imported.inserted;
         let report = self.provision(&sys, contract, None).await?;
         let mut tx = self.inner.store.begin().await?;
         tx.meta_set("demo", "1").await?;

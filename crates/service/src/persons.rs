@@ -176,7 +176,7 @@ impl Service {
         Ok(key)
     }
 
-    async fn vault(
+    pub(crate) async fn vault(
         &self,
         tx: &mut Tx,
         contract: Option<ContractId>,
@@ -262,7 +262,7 @@ impl Service {
 
     /// Seal and store persons in one vault, with their search tokens.
     /// Returns the ids in input order and how many were new.
-    async fn store_persons(
+    pub(crate) async fn store_persons(
         &self,
         tx: &mut Tx,
         vault_id: i64,

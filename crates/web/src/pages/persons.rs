@@ -67,6 +67,37 @@ pub fn display(item: Item, v: &str) -> String {
             "2" => "女".into(),
             _ => v.to_owned(),
         },
+        Item::JushinRireki => match serde_json::from_str::<serde_json::Value>(v) {
+            Ok(j) => {
+                let prev = match j["prev_fy"].as_bool() {
+                    Some(true) => "有",
+                    Some(false) => "無",
+                    None => "不明",
+                };
+                let count = j["count_5y"]
+                    .as_u64()
+                    .map(|n| format!("{n}回"))
+                    .unwrap_or_else(|| "不明".into());
+                format!("前年度受診 {prev}／過去5年 {count}")
+            }
+            Err(_) => v.to_owned(),
+        },
+        Item::KenshinKekka => match serde_json::from_str::<serde_json::Value>(v) {
+            Ok(j) => [
+                ("BMI", "bmi", ""),
+                ("収縮期血圧", "sbp", "mmHg"),
+                ("HbA1c", "hba1c", "%"),
+            ]
+            .iter()
+            .filter_map(|(label, key, unit)| {
+                j.get(*key)
+                    .filter(|x| !x.is_null())
+                    .map(|x| format!("{label} {x}{unit}"))
+            })
+            .collect::<Vec<_>>()
+            .join("／"),
+            Err(_) => v.to_owned(),
+        },
         Item::YubinBango => itaku_jp::PostalCode::parse(v)
             .map(|p| p.to_string())
             .unwrap_or_else(|_| v.to_owned()),

@@ -1,0 +1,229 @@
+//! Importing target lists into the ward's vault on both backends: the
+//! sample through the shipped profile, idempotent re-import, all or
+//! nothing, refusals, and a messy export whose bad lines are all known.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chrono::{TimeZone, Utc};
+use itaku_core::{FixedClock, Item, UserId};
+use itaku_crypto::MasterKey;
+use itaku_service::testing::*;
+use itaku_service::*;
+use std::sync::Arc;
+
+async fn service(postgres: bool, dir: &tempfile::TempDir) -> Option<(Service, String)> {
+    let url = if postgres {
+        let Some(admin) = postgres_admin_url() else {
+            assert!(!postgres_required(), "CI must set {POSTGRES_ENV}");
+            return None;
+        };
+        fresh_postgres_url(&admin).await.unwrap()
+    } else {
+        sqlite_url(dir.path())
+    };
+    let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 22, 1, 0, 0).unwrap());
+    let svc = Service::open_url(
+        &url,
+        MasterKey::generate(),
+        Arc::new(clock),
+        Settings::default(),
+    )
+    .await
+    .unwrap();
+    svc.seed_demo(0, 1).await.unwrap();
+    Some((svc, url))
+}
+
+fn profile() -> ImportProfile {
+    ImportProfile::from_toml(SHIPPED_PROFILES[0].1).unwrap()
+}
+
+async fn staff(svc: &Service) -> Actor {
+    Actor::user(
+        UserId(svc.user_id_by_login("hokenshi").await.unwrap().unwrap()),
+        None,
+        "t",
+    )
+}
+
+/// A small generated export in the ward's layout.
+fn small(n: usize, seed: u64) -> Vec<u8> {
+    let mut buf = Vec::new();
+    itaku_synth::write_csv(
+        &mut buf,
+        itaku_synth::Generator::new(seed, 300_000_000).take(n),
+        itaku_synth::CsvFormat::Cp932,
+        |_| {},
+    )
+    .unwrap();
+    buf
+}
+
+fn sample() -> Vec<u8> {
+    let dir = std::env::var("ITAKU_SAMPLE_DATA").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").to_owned()
+    });
+    std::fs::read(format!("{dir}/sample-targets-cp932.csv")).expect("the shared sample")
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { let d = tempfile::tempdir().unwrap(); let (s, u) = super::service(false, &d).await.unwrap(); super::$name(s, u).await; })* }
+        mod postgres { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { let d = tempfile::tempdir().unwrap(); if let Some((s, u)) = super::service(true, &d).await { super::$name(s, u).await; } })* }
+    };
+}
+
+both!(
+    sample_imports_and_reimport_changes_nothing,
+    import_is_all_or_nothing,
+    messy_export_rejects_exactly_its_bad_lines
+);
+
+async fn sample_imports_and_reimport_changes_nothing(svc: Service, _url: String) {
+    let who = staff(&svc).await;
+    let mut seen = Vec::new();
+    let r = svc
+        .import_targets(&who, &profile(), &sample()[..], false, |n| seen.push(n))
+        .await
+        .unwrap();
+    assert_eq!((r.inserted, r.updated, r.scan.rejected_rows), (2000, 0, 0));
+    assert!(
+        seen.len() >= 2 && seen.windows(2).all(|w| w[0] <= w[1]),
+        "progress reported: {seen:?}"
+    );
+    // Read back through search: registered characters and canonical forms.
+    let truth = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/sample-targets-truth.jsonl"
+    ))
+    .unwrap();
+    for line in truth.lines().step_by(397) {
+        let t: serde_json::Value = serde_json::from_str(line).unwrap();
+        let hits = svc
+            .search_persons(
+                &who,
+                &PersonQuery {
+                    text: t["id"].as_str().unwrap().into(),
+                    limit: 2,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(hits.len(), 1);
+        let p = &hits[0];
+        assert_eq!(p.get(Item::Shimei), t["kanji"].as_str().unwrap());
+        assert_eq!(p.get(Item::KanaShimei), t["kana"].as_str().unwrap());
+        assert_eq!(p.get(Item::Seinengappi), t["birth"].as_str().unwrap());
+        assert_eq!(p.get(Item::YubinBango), t["postal"].as_str().unwrap());
+        assert_eq!(p.get(Item::Katagaki), t["building"].as_str().unwrap());
+    }
+    let again = svc
+        .import_targets(&who, &profile(), &sample()[..], false, |_| {})
+        .await
+        .unwrap();
+    assert_eq!((again.inserted, again.updated), (0, 2000));
+    let (_, total) = svc.list_persons(&who, 0, 1).await.unwrap();
+    assert_eq!(total, 2000);
+    let log = svc
+        .audit_search(
+            &Actor::system("t"),
+            &AuditQuery {
+                action: Some("write".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        log[0]
+            .reason
+            .contains("imported 2000 (new 0, updated 2000)"),
+        "{}",
+        log[0].reason
+    );
+    assert_eq!(log[0].actor_user_id, who.user_id().map(|u| u.0));
+    // Contractors cannot import into the ward's vault.
+    let denwa = Actor::user(
+        UserId(svc.user_id_by_login("mirai-denwa").await.unwrap().unwrap()),
+        None,
+        "t",
+    );
+    assert!(svc
+        .import_targets(&denwa, &profile(), &sample()[..], false, |_| {})
+        .await
+        .unwrap_err()
+        .is_not_found());
+}
+
+async fn import_is_all_or_nothing(svc: Service, url: String) {
+    let who = staff(&svc).await;
+    // The last step of an import (its audit entry) fails: nothing of it stays.
+    let block = if url.starts_with("sqlite") {
+        "CREATE TRIGGER no_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'blocked'); END;"
+    } else {
+        "CREATE FUNCTION no_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'blocked'; END $$ LANGUAGE plpgsql; \
+         CREATE TRIGGER no_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION no_audit();"
+    };
+    raw_sql(&url, block).await.unwrap();
+    let file = small(300, 5);
+    let r = svc
+        .import_targets(&who, &profile(), &file[..], false, |_| {})
+        .await;
+    assert!(r.is_err());
+    raw_sql(
+        &url,
+        if url.starts_with("sqlite") {
+            "DROP TRIGGER no_audit"
+        } else {
+            "DROP TRIGGER no_audit ON audit_log"
+        },
+    )
+    .await
+    .unwrap();
+    let (_, total) = svc.list_persons(&who, 0, 1).await.unwrap();
+    assert_eq!(total, 0, "no half-imported list");
+    // And it can simply be run again.
+    assert_eq!(
+        svc.import_targets(&who, &profile(), &file[..], false, |_| {})
+            .await
+            .unwrap()
+            .inserted,
+        300
+    );
+}
+
+async fn messy_export_rejects_exactly_its_bad_lines(svc: Service, _url: String) {
+    let who = staff(&svc).await;
+    let residents: Vec<_> = itaku_synth::Generator::new(9, 200_000_000)
+        .take(600)
+        .collect();
+    let mut buf = Vec::new();
+    let truth = itaku_synth::write_messy_csv(
+        &mut buf,
+        residents.iter(),
+        itaku_synth::CsvFormat::Cp932,
+        &itaku_synth::Messiness::typical(9),
+        |_| {},
+    )
+    .unwrap();
+    let dry = svc
+        .import_targets(&who, &profile(), &buf[..], true, |_| {})
+        .await
+        .unwrap();
+    assert_eq!((dry.inserted, dry.updated), (0, 0));
+    assert_eq!(
+        svc.list_persons(&who, 0, 1).await.unwrap().1,
+        0,
+        "a dry run stores nothing"
+    );
+    let r = svc
+        .import_targets(&who, &profile(), &buf[..], false, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(r.scan.rejected_lines(), truth.bad_lines());
+    assert_eq!(r.inserted as u64, r.scan.accepted);
+    assert_eq!(
+        svc.list_persons(&who, 0, 1).await.unwrap().1 as u64,
+        r.scan.accepted
+    );
+}
