@@ -5,6 +5,7 @@
 
 mod audit;
 mod error;
+mod lists;
 mod org;
 mod person;
 mod pool;
@@ -15,6 +16,7 @@ mod tx;
 
 pub use audit::{AuditCheckpointRow, AuditFilter, AuditRow, NewAuditEntry};
 pub use error::StoreError;
+pub use lists::{ProfileRow, TargetListRow};
 pub use org::{
     ContractRow, JobRow, NewContract, NewUser, OrgRow, PurposeRow, StaffRow, SubcontractRow,
     TerminalRow, TrainingRow, UserRow,
