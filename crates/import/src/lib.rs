@@ -4,11 +4,13 @@
 //! each record into canonical values or into line-numbered rejections with
 //! Japanese reasons. Storage and audit are the service's.
 
+mod extract;
 mod profile;
 mod reader;
 mod row;
 mod scan;
 
+pub use extract::{presets, Checkup, Condition, Rule};
 pub use profile::{Format, Profile, ProfileError, Source, SHIPPED_PROFILES};
 pub use reader::{RawRecord, RecordReader};
 pub use row::{GaijiFlag, ParsedRow, Rejection, RowParser};

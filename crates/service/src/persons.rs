@@ -304,7 +304,7 @@ impl Service {
         Ok((ids, inserted))
     }
 
-    async fn open_persons(
+    pub(crate) async fn open_persons(
         &self,
         op: &mut Op<'_>,
         vault_id: i64,

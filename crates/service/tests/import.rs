@@ -73,6 +73,7 @@ macro_rules! both {
 }
 
 both!(
+    presets_select_exactly_whom_the_seeds_define,
     sample_imports_and_reimport_changes_nothing,
     import_is_all_or_nothing,
     messy_export_rejects_exactly_its_bad_lines
@@ -226,4 +227,80 @@ async fn messy_export_rejects_exactly_its_bad_lines(svc: Service, _url: String) 
         svc.list_persons(&who, 0, 1).await.unwrap().1 as u64,
         r.scan.accepted
     );
+}
+
+async fn presets_select_exactly_whom_the_seeds_define(svc: Service, _url: String) {
+    let who = staff(&svc).await;
+    svc.import_targets(&who, &profile(), &sample()[..], false, |_| {})
+        .await
+        .unwrap();
+    let truth: Vec<serde_json::Value> = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/sample-targets-truth.jsonl"
+    ))
+    .unwrap()
+    .lines()
+    .map(|l| serde_json::from_str(l).unwrap())
+    .collect();
+    let qualified = |t: &serde_json::Value| {
+        let joined = t["joined"].as_str().unwrap();
+        let lost = t["lost"].as_str().unwrap();
+        joined <= "2026-04-01" && (lost.is_empty() || lost > "2026-04-01")
+    };
+    let age = |t: &serde_json::Value| t["age_fy_end"].as_u64().unwrap();
+    let expect_002: Vec<&str> = truth
+        .iter()
+        .filter(|t| qualified(t) && t["screened_prev_fy"] == 0 && (40..=69).contains(&age(t)))
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    let expect_000 = truth.iter().filter(|t| age(t) <= 74).count();
+    let presets = extraction_presets(2026);
+    let (_, _, seed002) = presets.iter().find(|p| p.0 == "seed002").unwrap();
+    let (_, _, seed000) = presets.iter().find(|p| p.0 == "seed000").unwrap();
+    assert!(expect_002.len() > 100, "the sample has such people");
+    assert_eq!(
+        svc.preview_rule(&who, seed002).await.unwrap(),
+        expect_002.len() as i64
+    );
+    assert_eq!(
+        svc.preview_rule(&who, seed000).await.unwrap(),
+        expect_000 as i64
+    );
+    let list = svc
+        .freeze_list(&who, "令和8年度 特定健診 未受診者勧奨", seed002)
+        .await
+        .unwrap();
+    assert_eq!(list.members, expect_002.len() as i64);
+    assert!(list.description.contains("前年度に特定健診を未受診"));
+    let (_, members) = svc
+        .target_list_members(&who, list.id, 0, 500)
+        .await
+        .unwrap();
+    let mut got: Vec<String> = members
+        .iter()
+        .map(|p| p.get(Item::AtenaNo).to_owned())
+        .collect();
+    let mut want: Vec<String> = expect_002
+        .iter()
+        .take(members.len())
+        .map(|s| s.to_string())
+        .collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got.len(), want.len());
+    // The frozen list does not change when the register does.
+    svc.import_targets(&who, &profile(), &small(50, 77)[..], false, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        svc.target_lists(&who).await.unwrap()[0].members,
+        expect_002.len() as i64
+    );
+    // Only the ward extracts.
+    let denwa = Actor::user(
+        UserId(svc.user_id_by_login("mirai-denwa").await.unwrap().unwrap()),
+        None,
+        "t",
+    );
+    assert!(svc.preview_rule(&denwa, seed002).await.is_err());
 }
