@@ -69,11 +69,13 @@ pub async fn run(config: &Config, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     if let Some(DemoCommand::Generate(g)) = &args.generate {
         return generate(g);
     }
-    if !config.uses_sqlite() {
-        bail!("デモは組み込みの SQLite で動かします。--database-url を外してください");
-    }
     let dir = &config.data_dir;
-    let existed = dir.join("itaku.db").exists();
+    // On PostgreSQL the database itself says whether the demo is there.
+    let existed = if config.uses_sqlite() {
+        dir.join("itaku.db").exists()
+    } else {
+        config.master_key_file.exists()
+    };
     if existed && args.fresh {
         std::fs::remove_dir_all(dir)
             .with_context(|| format!("{} を削除できません", dir.display()))?;
