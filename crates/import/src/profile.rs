@@ -192,8 +192,8 @@ mod tests {
         let cases = [
             (format!("{base}[items]\nshimei = \"氏名\"\n"), ProfileError::NoKey),
             (format!("{base}[items]\natena_no = \"番号\"\nshinjo = \"信条\"\n"), ProfileError::UnknownItem("shinjo".into())),
-            (format!("name = \"x\"\nencoding = \"ebcdic\"\nformat = \"csv\"\n[items]\natena_no = \"a\"\n"), ProfileError::Encoding("ebcdic".into())),
-            (format!("name = \"x\"\nencoding = \"utf-8\"\nformat = \"fixed\"\n[items]\natena_no = \"a\"\n"), ProfileError::NoFixedColumns),
+            ("name = \"x\"\nencoding = \"ebcdic\"\nformat = \"csv\"\n[items]\natena_no = \"a\"\n".to_string(), ProfileError::Encoding("ebcdic".into())),
+            ("name = \"x\"\nencoding = \"utf-8\"\nformat = \"fixed\"\n[items]\natena_no = \"a\"\n".to_string(), ProfileError::NoFixedColumns),
         ];
         for (text, want) in cases {
             assert_eq!(Profile::from_toml(&text).unwrap_err(), want, "{text}");

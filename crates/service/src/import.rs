@@ -79,7 +79,14 @@ impl Service {
                         })
                         .collect();
                     let (stored, new) = self
-                        .store_persons(&mut op.tx, vault.id, &key, &items, &batch, identities, &now)
+                        .store_persons(
+                            &mut op.tx,
+                            (vault.id, &key),
+                            &items,
+                            &batch,
+                            identities,
+                            &now,
+                        )
                         .await?;
                     inserted += new;
                     updated += stored.len() as i64 - new;

@@ -182,7 +182,7 @@ impl Service {
         for s in tx.subcontracts(c.id).await? {
             let approved = s.revoked_at.is_none();
             match subcontractors.iter_mut().find(|f| f.org_id.0 == s.org_id) {
-                Some(_) => {}
+                Some(f) => f.approved |= approved,
                 None => subcontractors.push(SubcontractFacts {
                     org_id: OrgId(s.org_id),
                     approved,

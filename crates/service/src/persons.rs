@@ -251,7 +251,12 @@ impl Service {
             .collect();
         let (ids, inserted) = self
             .store_persons(
-                &mut op.tx, vault.id, &key, &items, persons, identities, &now,
+                &mut op.tx,
+                (vault.id, &key),
+                &items,
+                persons,
+                identities,
+                &now,
             )
             .await?;
         let updated = ids.len() as i64 - inserted;
@@ -265,8 +270,7 @@ impl Service {
     pub(crate) async fn store_persons(
         &self,
         tx: &mut Tx,
-        vault_id: i64,
-        key: &DataKey,
+        (vault_id, key): (i64, &DataKey),
         items: &ItemSet,
         persons: &[NewPerson],
         identities: Vec<(Vec<u8>, Option<i64>)>,
@@ -496,8 +500,15 @@ impl Service {
                     )
                 })
                 .collect();
-            self.store_persons(&mut op.tx, cv.id, &ckey, &items, &persons, identities, &now)
-                .await?;
+            self.store_persons(
+                &mut op.tx,
+                (cv.id, &ckey),
+                &items,
+                &persons,
+                identities,
+                &now,
+            )
+            .await?;
             for p in &people {
                 for (item, v) in &p.values {
                     digest_input.push_str(&format!("{}\t{}\t{}\n", p.id, item.code(), v));
