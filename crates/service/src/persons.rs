@@ -109,6 +109,41 @@ fn value_tokens(key: &DataKey, item: Item, value: &str) -> Vec<Vec<u8>> {
     out
 }
 
+type SealedPerson = (itaku_store::PersonRow, Vec<Vec<u8>>);
+/// A person's key in its vault, and the ward record it was provided from.
+pub(crate) type Identity = (Vec<u8>, Option<i64>);
+
+/// One person's sealed values (in item order) and search tokens.
+fn seal_person(
+    key: &DataKey,
+    vault_id: i64,
+    items: &ItemSet,
+    p: &NewPerson,
+    (person_key, source): &Identity,
+) -> Result<SealedPerson> {
+    let mut values = Vec::with_capacity(items.len());
+    let mut tokens = Vec::new();
+    for item in items.iter() {
+        match p.values.get(&item) {
+            Some(v) => {
+                values.push(Some(
+                    key.seal(&field_aad(vault_id, person_key, item), v.as_bytes())?,
+                ));
+                tokens.extend(value_tokens(key, item, v));
+            }
+            None => values.push(None),
+        }
+    }
+    Ok((
+        itaku_store::PersonRow {
+            person_key: person_key.clone(),
+            source_person_id: *source,
+            values,
+        },
+        tokens,
+    ))
+}
+
 /// Tokens a query must all match, per searchable item.
 fn query_tokens(key: &DataKey, item: Item, text: &str) -> Option<Vec<Vec<u8>>> {
     let idx = |kind: &str, v: &str| {
@@ -273,32 +308,47 @@ impl Service {
         (vault_id, key): (i64, &DataKey),
         items: &ItemSet,
         persons: &[NewPerson],
-        identities: Vec<(Vec<u8>, Option<i64>)>,
+        identities: Vec<Identity>,
         now: &str,
     ) -> Result<(Vec<i64>, i64)> {
         let codes: Vec<&str> = items.iter().map(|i| i.code()).collect();
+        let work: Vec<(&NewPerson, Identity)> = persons.iter().zip(identities).collect();
+        // Sealing and indexing is the CPU-heavy part of a large import:
+        // spread it over the cores, keeping input order.
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(8);
+        let per = work.len().div_ceil(threads).max(64);
+        let sealed: Vec<Result<Vec<SealedPerson>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = work
+                .chunks(per)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(p, id)| seal_person(key, vault_id, items, p, id))
+                            .collect::<Result<Vec<_>>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(ServiceError::Internal(
+                            "暗号化の処理が異常終了しました".into(),
+                        ))
+                    })
+                })
+                .collect()
+        });
         let mut rows = Vec::with_capacity(persons.len());
         let mut tokens = Vec::with_capacity(persons.len());
-        for (p, (person_key, source_person_id)) in persons.iter().zip(identities) {
-            let mut values = Vec::with_capacity(codes.len());
-            let mut t = Vec::new();
-            for item in items.iter() {
-                match p.values.get(&item) {
-                    Some(v) => {
-                        values.push(Some(
-                            key.seal(&field_aad(vault_id, &person_key, item), v.as_bytes())?,
-                        ));
-                        t.extend(value_tokens(key, item, v));
-                    }
-                    None => values.push(None),
-                }
+        for part in sealed {
+            for (row, t) in part? {
+                rows.push(row);
+                tokens.push(t);
             }
-            tokens.push(t);
-            rows.push(itaku_store::PersonRow {
-                person_key,
-                source_person_id,
-                values,
-            });
         }
         let stored = tx.upsert_persons(vault_id, &codes, &rows, now).await?;
         let inserted = stored.iter().filter(|(_, new)| *new).count() as i64;

@@ -23,23 +23,45 @@ pub struct TargetListRow {
 }
 
 impl Tx {
-    pub async fn save_profile(&mut self, name: &str, toml: &str, by: Option<i64>, now: &str) -> Result<()> {
+    pub async fn save_profile(
+        &mut self,
+        name: &str,
+        toml: &str,
+        by: Option<i64>,
+        now: &str,
+    ) -> Result<()> {
         let sql = self.sql(
             "INSERT INTO import_profiles (name, toml, updated_at, updated_by) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (name) DO UPDATE SET toml = excluded.toml, updated_at = excluded.updated_at, \
              updated_by = excluded.updated_by",
         );
-        sqlx::query(&sql).bind(name).bind(toml).bind(now).bind(by).execute(&mut *self.inner).await?;
+        sqlx::query(&sql)
+            .bind(name)
+            .bind(toml)
+            .bind(now)
+            .bind(by)
+            .execute(&mut *self.inner)
+            .await?;
         Ok(())
     }
 
     pub async fn profiles(&mut self) -> Result<Vec<ProfileRow>> {
-        Ok(sqlx::query_as("SELECT name, toml, updated_at, updated_by FROM import_profiles ORDER BY name")
-            .fetch_all(&mut *self.inner)
-            .await?)
+        Ok(sqlx::query_as(
+            "SELECT name, toml, updated_at, updated_by FROM import_profiles ORDER BY name",
+        )
+        .fetch_all(&mut *self.inner)
+        .await?)
     }
 
-    pub async fn insert_target_list(&mut self, name: &str, rule: &str, fiscal_year: i64, by: Option<i64>, now: &str, members: &[i64]) -> Result<i64> {
+    pub async fn insert_target_list(
+        &mut self,
+        name: &str,
+        rule: &str,
+        fiscal_year: i64,
+        by: Option<i64>,
+        now: &str,
+        members: &[i64],
+    ) -> Result<i64> {
         let sql = self.sql(
             "INSERT INTO target_lists (name, rule, fiscal_year, created_at, created_by, members) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -54,7 +76,8 @@ impl Tx {
             .fetch_one(&mut *self.inner)
             .await?;
         for chunk in members.chunks(5000) {
-            let mut sql = String::from("INSERT INTO target_list_members (list_id, person_id) VALUES ");
+            let mut sql =
+                String::from("INSERT INTO target_list_members (list_id, person_id) VALUES ");
             for i in 0..chunk.len() {
                 if i > 0 {
                     sql.push(',');
@@ -83,16 +106,29 @@ impl Tx {
         let sql = self.sql(
             "SELECT id, name, rule, fiscal_year, created_at, created_by, members FROM target_lists WHERE id = $1",
         );
-        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&mut *self.inner).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.inner)
+            .await?)
     }
 
     /// Members in id order, one page at a time.
-    pub async fn target_list_members(&mut self, id: i64, after: i64, limit: i64) -> Result<Vec<i64>> {
+    pub async fn target_list_members(
+        &mut self,
+        id: i64,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<i64>> {
         let sql = self.sql(
             "SELECT person_id FROM target_list_members WHERE list_id = $1 AND person_id > $2 \
              ORDER BY person_id LIMIT $3",
         );
-        let rows: Vec<(i64,)> = sqlx::query_as(&sql).bind(id).bind(after).bind(limit).fetch_all(&mut *self.inner).await?;
+        let rows: Vec<(i64,)> = sqlx::query_as(&sql)
+            .bind(id)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&mut *self.inner)
+            .await?;
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 }

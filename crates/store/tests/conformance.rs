@@ -582,18 +582,53 @@ async fn failed_transaction_leaves_nothing(s: Store) {
 
 async fn profiles_and_frozen_lists(s: Store) {
     let mut tx = s.begin().await.unwrap();
-    tx.save_profile("他区形式", "name = 'a'", Some(1), NOW).await.unwrap();
-    tx.save_profile("他区形式", "name = 'b'", Some(2), NOW).await.unwrap();
+    tx.save_profile("他区形式", "name = 'a'", Some(1), NOW)
+        .await
+        .unwrap();
+    tx.save_profile("他区形式", "name = 'b'", Some(2), NOW)
+        .await
+        .unwrap();
     let p = tx.profiles().await.unwrap();
-    assert_eq!((p.len(), p[0].toml.as_str(), p[0].updated_by), (1, "name = 'b'", Some(2)));
+    assert_eq!(
+        (p.len(), p[0].toml.as_str(), p[0].updated_by),
+        (1, "name = 'b'", Some(2))
+    );
     let v = tx.insert_vault(None, b"k", NOW).await.unwrap();
-    let rows: Vec<PersonRow> = (0..12).map(|i| PersonRow { person_key: vec![i], source_person_id: None, values: vec![] }).collect();
-    let ids: Vec<i64> = tx.upsert_persons(v, &[], &rows, NOW).await.unwrap().into_iter().map(|r| r.0).collect();
-    let list = tx.insert_target_list("令和8年度 特定健診 未受診者", "{}", 2026, Some(1), NOW, &ids[2..9]).await.unwrap();
+    let rows: Vec<PersonRow> = (0..12)
+        .map(|i| PersonRow {
+            person_key: vec![i],
+            source_person_id: None,
+            values: vec![],
+        })
+        .collect();
+    let ids: Vec<i64> = tx
+        .upsert_persons(v, &[], &rows, NOW)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    let list = tx
+        .insert_target_list(
+            "令和8年度 特定健診 未受診者",
+            "{}",
+            2026,
+            Some(1),
+            NOW,
+            &ids[2..9],
+        )
+        .await
+        .unwrap();
     let row = tx.target_list(list).await.unwrap().unwrap();
     assert_eq!((row.members, row.fiscal_year), (7, 2026));
-    assert_eq!(tx.target_list_members(list, 0, 3).await.unwrap(), ids[2..5].to_vec());
-    assert_eq!(tx.target_list_members(list, ids[4], 100).await.unwrap(), ids[5..9].to_vec());
+    assert_eq!(
+        tx.target_list_members(list, 0, 3).await.unwrap(),
+        ids[2..5].to_vec()
+    );
+    assert_eq!(
+        tx.target_list_members(list, ids[4], 100).await.unwrap(),
+        ids[5..9].to_vec()
+    );
     assert_eq!(tx.target_lists().await.unwrap().len(), 1);
     tx.commit().await.unwrap();
 }
