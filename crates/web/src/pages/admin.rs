@@ -1,7 +1,7 @@
 //! Administration for the ward: contracts (with cancellation), users,
 //! sessions (with ending them), organisations.
 
-use super::admin_common::{subnav, SubNavItem};
+use super::admin_common::{require_admin, subnav, SubNavItem};
 use super::render;
 use crate::ctx::Authed;
 use crate::error::WebError;
@@ -44,6 +44,7 @@ pub async fn page(
     a: Authed,
     Query(m): Query<Msg>,
 ) -> Result<Response, WebError> {
+    require_admin(&a)?;
     let actor = a.actor();
     let contracts = st.svc.contracts(&actor).await?;
     let users = st.svc.users(&actor).await?;

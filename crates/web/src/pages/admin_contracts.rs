@@ -381,7 +381,7 @@ pub async fn assign(
             },
         };
         st.svc.assign_staff(&a.actor(), id, user, purpose).await?;
-        Ok(())
+        Ok::<(), Failure>(())
     }
     .await;
     answer(&st, &a, id, result, "staff", chosen).await
@@ -414,7 +414,7 @@ pub async fn approve(
     let result = async {
         let org = form_id(&f.get("org_id"), "再委託先")?;
         st.svc.approve_subcontract(&a.actor(), id, org).await?;
-        Ok(())
+        Ok::<(), Failure>(())
     }
     .await;
     answer(&st, &a, id, result, "approved", Default::default()).await

@@ -77,10 +77,15 @@ async fn show(
     purpose: Option<PurposeForm>,
 ) -> Result<Response, WebError> {
     require_admin(a)?;
-    let jobs = st
-        .svc
-        .jobs(&a.actor())
-        .await?
+    let jobs = st.svc.jobs(&a.actor()).await?;
+    // A purpose for a job no longer listed: its error goes on top.
+    let error = error.or_else(|| {
+        purpose
+            .as_ref()
+            .filter(|p| !jobs.iter().any(|j| j.id == p.job_id))
+            .map(|p| p.error.clone())
+    });
+    let jobs = jobs
         .into_iter()
         .map(|j| {
             let kept = purpose.as_ref().filter(|p| p.job_id == j.id);
