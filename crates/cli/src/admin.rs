@@ -38,9 +38,9 @@ pub enum AdminCommand {
 pub enum TerminalCommand {
     /// 端末の証明書を組織の端末として登録する
     Register {
-        /// 端末を使う組織の ID
-        #[arg(long, value_name = "ID")]
-        org: i64,
+        /// 端末を使う組織の ID または組織名
+        #[arg(long, value_name = "ID|組織名")]
+        org: String,
         /// 端末名（例: 本社3階 電話勧奨1）
         #[arg(long)]
         name: String,
@@ -133,13 +133,23 @@ async fn terminal(config: &Config, cmd: &TerminalCommand) -> anyhow::Result<Exit
     match cmd {
         TerminalCommand::Register { org, name, cert } => {
             let fingerprint = itaku_web::tls::fingerprint_file(cert)?;
+            let sys = Actor::system("端末登録（itaku admin terminal register）");
+            let orgs = svc.orgs(&sys).await?;
+            let wanted = org.trim();
+            let Some(org_id) = orgs
+                .iter()
+                .find(|o| o.id.to_string() == wanted || o.name == wanted)
+                .map(|o| o.id)
+            else {
+                let known = orgs
+                    .iter()
+                    .map(|o| format!("{} {}", o.id, o.name))
+                    .collect::<Vec<_>>()
+                    .join("、");
+                bail!("組織「{wanted}」が見つかりません。--org には次の ID か組織名を指定してください: {known}");
+            };
             let id = svc
-                .register_terminal(
-                    &Actor::system("端末登録（itaku admin terminal register）"),
-                    *org,
-                    name,
-                    &fingerprint,
-                )
+                .register_terminal(&sys, org_id, name, &fingerprint)
                 .await?;
             println!(
                 "端末 {id}「{}」を登録しました（SHA-256: {fingerprint}）",

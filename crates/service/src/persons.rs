@@ -580,6 +580,43 @@ impl Service {
         .await?;
         Ok(report)
     }
+
+    /// A page of the ward's register, with every item, for an export (JSON
+    /// Lines, CSV) by ward staff after a fresh step-up. Contractors are
+    /// refused by the policy (no bulk copies). One audit entry per page
+    /// lists every record id it hands out. Returns the page and the
+    /// register's size.
+    pub async fn export_persons(
+        &self,
+        actor: &Actor,
+        after: i64,
+        limit: i64,
+    ) -> Result<(Vec<PersonView>, i64)> {
+        // Whoever may not export is refused (and audited) as such, step-up or not.
+        let mut op = self
+            .begin(
+                actor,
+                OpRequest::new(Action::Export, Scope::Ward, "person").items(ItemSet::all()),
+            )
+            .await?;
+        if !actor.stepped_up {
+            return Err(ServiceError::StepUpRequired);
+        }
+        let (vault, key) = self.vault(&mut op.tx, None).await?;
+        let total = op.tx.count_persons(vault.id).await?;
+        let ids = op
+            .tx
+            .person_ids(vault.id, after, limit.clamp(1, 5000))
+            .await?;
+        let people = self.open_persons(&mut op, vault.id, &key, &ids).await?;
+        let exported: Vec<i64> = people.iter().map(|p| p.id).collect();
+        op.finish(
+            &exported,
+            &format!("export {} of {total} (after {after})", exported.len()),
+        )
+        .await?;
+        Ok((people, total))
+    }
 }
 
 #[cfg(test)]

@@ -44,6 +44,11 @@ impl Client {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
+        Self::with_http(base, http)
+    }
+
+    /// Over a reqwest client built elsewhere (TLS roots, client identity).
+    pub fn with_http(base: &str, http: reqwest::Client) -> Self {
         Self {
             base: base.to_owned(),
             http,

@@ -3,8 +3,10 @@
 //! clock fixed on 2026-11-22 (JST) that tests can move. No mocks.
 
 mod client;
+mod tls;
 
 pub use client::{Client, Reply};
+pub use tls::TlsMaterial;
 
 use chrono::{TimeZone, Utc};
 use itaku_core::FixedClock;

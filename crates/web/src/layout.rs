@@ -39,6 +39,9 @@ impl Layout {
         let mut nav = vec![("/dashboard", "ホーム")];
         if matches!(role, Role::WardStaff) {
             nav.push(("/ward/persons", "区の名簿"));
+            nav.push(("/ward/import", "取込"));
+            nav.push(("/ward/lists", "名簿の抽出"));
+            nav.push(("/ward/export", "出力"));
         }
         if matches!(role, Role::WardAdmin | Role::Inspector) {
             nav.push(("/audit", "監査ログ"));

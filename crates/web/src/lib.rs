@@ -6,6 +6,7 @@ mod api;
 mod assets;
 mod ctx;
 mod error;
+mod imports;
 mod layout;
 mod pages;
 mod security;
@@ -21,12 +22,17 @@ use std::net::SocketAddr;
 #[derive(Clone)]
 pub struct AppState {
     pub svc: Service,
+    /// Uploaded lists and running imports (memory only).
+    pub imports: imports::ImportStore,
 }
 
 /// The whole application: pages, API, assets, with security headers and
 /// request ids on every response.
 pub fn app(svc: Service) -> Router {
-    let state = AppState { svc };
+    let state = AppState {
+        svc,
+        imports: imports::ImportStore::default(),
+    };
     Router::new()
         .merge(pages::routes())
         .nest("/api", api::routes())

@@ -10,6 +10,10 @@ mod audit;
 mod dashboard;
 mod persons;
 mod signin;
+mod ward_common;
+mod ward_export;
+mod ward_import;
+mod ward_lists;
 
 use crate::error::WebError;
 use crate::AppState;
@@ -45,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/contracts/{id}/cancel", post(admin::cancel_contract))
         .route("/admin/sessions/{digest}/end", post(admin::end_session))
         .merge(admin_common::routes())
+        .merge(ward_common::routes())
 }
 
 pub fn render(t: &impl Template) -> Result<Html<String>, WebError> {

@@ -156,6 +156,11 @@ pub async fn signout(
         [
             (header::LOCATION, "/signin".to_owned()),
             (header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0))),
+            // Whatever the tab kept (htmx history, form state) goes too.
+            (
+                header::HeaderName::from_static("clear-site-data"),
+                "\"cache\", \"storage\"".to_owned(),
+            ),
         ],
     )
         .into_response())
