@@ -19,23 +19,14 @@ impl Tx {
         self.backend
     }
 
-    /// Queries are written with PostgreSQL's `$1`; SQLite gets `?1`, its
-    /// explicitly numbered form (its `$1` would be numbered by first use).
+    /// Queries are written with PostgreSQL's `$1`. SQLite gets plain `?`
+    /// when the placeholders run 1, 2, 3… in order (its named and numbered
+    /// forms make binding quadratic in the number of parameters, which
+    /// matters for multi-row inserts), and `?N` otherwise.
     pub(crate) fn sql<'a>(&self, sql: &'a str) -> Cow<'a, str> {
         match self.backend {
             Backend::Postgres => Cow::Borrowed(sql),
-            Backend::Sqlite => {
-                let mut out = String::with_capacity(sql.len());
-                let mut chars = sql.chars().peekable();
-                while let Some(c) = chars.next() {
-                    if c == '$' && chars.peek().is_some_and(|d| d.is_ascii_digit()) {
-                        out.push('?');
-                    } else {
-                        out.push(c);
-                    }
-                }
-                Cow::Owned(out)
-            }
+            Backend::Sqlite => Cow::Owned(sqlite_placeholders(sql)),
         }
     }
 
@@ -128,5 +119,69 @@ impl Tx {
             .execute(&mut *self.inner)
             .await?;
         Ok(())
+    }
+}
+
+fn sqlite_placeholders(sql: &str) -> String {
+    let bytes = sql.as_bytes();
+    let mut numbers = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'$' {
+            let start = i + 1;
+            let mut end = start;
+            while end < bytes.len() && bytes[end].is_ascii_digit() {
+                end += 1;
+            }
+            if end > start {
+                numbers.push(sql[start..end].parse::<usize>().unwrap_or(0));
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    let sequential = numbers.iter().enumerate().all(|(k, n)| *n == k + 1);
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+            out.push('?');
+            while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                if !sequential {
+                    out.push(d);
+                }
+                chars.next();
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_placeholders;
+
+    #[test]
+    fn placeholders_become_positional_when_in_order() {
+        assert_eq!(
+            sqlite_placeholders("SELECT $1, $2 WHERE a = $3"),
+            "SELECT ?, ? WHERE a = ?"
+        );
+        assert_eq!(
+            sqlite_placeholders("UPDATE t SET a = $2 WHERE id = $1"),
+            "UPDATE t SET a = ?2 WHERE id = ?1"
+        );
+        assert_eq!(
+            sqlite_placeholders("SELECT $1 WHERE b = $1"),
+            "SELECT ?1 WHERE b = ?1"
+        );
+        assert_eq!(sqlite_placeholders("SELECT 1"), "SELECT 1");
+        assert_eq!(
+            sqlite_placeholders("VALUES ($9, $10, $11)"),
+            "VALUES (?9, ?10, ?11)"
+        );
     }
 }
