@@ -2,6 +2,7 @@
 //! ciphertext and blind-index tokens; which items are loaded is decided by
 //! the caller's item list, so items outside a purpose never leave the disk.
 
+use crate::pool::Backend;
 use crate::{Result, StoreError, Tx};
 use sqlx::{FromRow, Row};
 
@@ -142,7 +143,18 @@ impl Tx {
         let per_row = cols.len() + 4;
         let chunk = (30_000 / per_row).clamp(1, 500);
         for part in rows.chunks(chunk) {
-            let existing = self.existing_keys(vault_id, part).await?;
+            // PostgreSQL says itself which rows were inserted (xmax = 0); a
+            // large IN list of keys is slow there. SQLite has no such column
+            // but answers the IN list quickly from its index.
+            let existing = match self.backend() {
+                Backend::Sqlite => Some(
+                    self.existing_keys(vault_id, part)
+                        .await?
+                        .into_iter()
+                        .collect::<std::collections::HashSet<Vec<u8>>>(),
+                ),
+                Backend::Postgres => None,
+            };
             let mut sql = String::from(
                 "INSERT INTO persons (vault_id, person_key, source_person_id, created_at",
             );
@@ -170,9 +182,14 @@ impl Tx {
             for c in &cols {
                 sql.push_str(&format!(", {c} = excluded.{c}"));
             }
-            sql.push_str(" RETURNING id, person_key");
+            sql.push_str(match self.backend() {
+                Backend::Sqlite => " RETURNING id, person_key, 0",
+                Backend::Postgres => {
+                    " RETURNING id, person_key, CASE WHEN xmax = 0 THEN 1 ELSE 0 END"
+                }
+            });
             let sql = self.sql(&sql).into_owned();
-            let mut q = sqlx::query_as::<_, (i64, Vec<u8>)>(&sql);
+            let mut q = sqlx::query_as::<_, (i64, Vec<u8>, i32)>(&sql);
             for row in part {
                 q = q
                     .bind(vault_id)
@@ -184,15 +201,23 @@ impl Tx {
                 }
             }
             let returned = q.fetch_all(&mut *self.inner).await?;
+            let by_key: std::collections::HashMap<&[u8], (i64, bool)> = returned
+                .iter()
+                .map(|(id, k, ins)| (k.as_slice(), (*id, *ins == 1)))
+                .collect();
             for row in part {
-                let id = returned
-                    .iter()
-                    .find(|(_, k)| *k == row.person_key)
-                    .map(|(id, _)| *id)
-                    .ok_or_else(|| {
-                        StoreError::Corrupt("登録した記録の番号を取得できません".into())
-                    })?;
-                out.push((id, !existing.contains(&row.person_key)));
+                let (id, inserted) =
+                    by_key
+                        .get(row.person_key.as_slice())
+                        .copied()
+                        .ok_or_else(|| {
+                            StoreError::Corrupt("登録した記録の番号を取得できません".into())
+                        })?;
+                let new = match &existing {
+                    Some(keys) => !keys.contains(&row.person_key),
+                    None => inserted,
+                };
+                out.push((id, new));
             }
         }
         Ok(out)
