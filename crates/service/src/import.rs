@@ -6,7 +6,7 @@ use crate::error::{Result, ServiceError};
 use crate::op::OpRequest;
 use crate::persons::NewPerson;
 use crate::{Actor, Service};
-use itaku_core::{Item, ItemSet};
+use itaku_core::ItemSet;
 use itaku_import::{Profile, ScanReport, Scanner};
 use itaku_policy::{Action, Scope};
 use serde::Serialize;
@@ -67,17 +67,7 @@ impl Service {
             }
             if batch.len() == BATCH || (done && !batch.is_empty()) {
                 if !dry_run {
-                    let identities = batch
-                        .iter()
-                        .map(|p| {
-                            let atena = p
-                                .values
-                                .get(&Item::AtenaNo)
-                                .map(String::as_str)
-                                .unwrap_or_default();
-                            (key.blind_index("person_key", atena).to_vec(), None)
-                        })
-                        .collect();
+                    let identities = crate::persons::ward_identities(&key, &batch);
                     let (stored, new) = self
                         .store_persons(
                             &mut op.tx,

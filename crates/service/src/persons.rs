@@ -110,6 +110,21 @@ fn value_tokens(key: &DataKey, item: Item, value: &str) -> Vec<Vec<u8>> {
 }
 
 type SealedPerson = (itaku_store::PersonRow, Vec<Vec<u8>>);
+
+/// In the ward's vault a person is known by their 宛名番号.
+pub(crate) fn ward_identities(key: &DataKey, persons: &[NewPerson]) -> Vec<Identity> {
+    persons
+        .iter()
+        .map(|p| {
+            let atena = p
+                .values
+                .get(&Item::AtenaNo)
+                .map(String::as_str)
+                .unwrap_or_default();
+            (key.blind_index("person_key", atena.trim()).to_vec(), None)
+        })
+        .collect()
+}
 /// A person's key in its vault, and the ward record it was provided from.
 pub(crate) type Identity = (Vec<u8>, Option<i64>);
 
@@ -273,17 +288,7 @@ impl Service {
             .await?;
         let (vault, key) = self.vault(&mut op.tx, None).await?;
         let now = op.now_ts();
-        let identities = persons
-            .iter()
-            .map(|p| {
-                let atena = p
-                    .values
-                    .get(&Item::AtenaNo)
-                    .map(String::as_str)
-                    .unwrap_or_default();
-                (key.blind_index("person_key", atena.trim()).to_vec(), None)
-            })
-            .collect();
+        let identities = ward_identities(&key, persons);
         let (ids, inserted) = self
             .store_persons(
                 &mut op.tx,
