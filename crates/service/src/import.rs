@@ -125,3 +125,29 @@ impl Service {
         })
     }
 }
+
+impl Service {
+    /// Showing rows of an uploaded file again (a preview or a report kept
+    /// in memory) is a read of personal data like any other: it is decided
+    /// and audited here before the page shows anything.
+    pub async fn record_file_view(
+        &self,
+        actor: &Actor,
+        profile: &Profile,
+        detail: &str,
+    ) -> Result<()> {
+        let items: ItemSet = profile
+            .item_sources()
+            .map_err(|e| ServiceError::Invalid(e.to_string()))?
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
+        let op = self
+            .begin(
+                actor,
+                OpRequest::new(Action::Read, Scope::Ward, "import_file").items(items),
+            )
+            .await?;
+        op.finish(&[], detail).await
+    }
+}

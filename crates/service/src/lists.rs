@@ -89,7 +89,8 @@ impl Service {
         Ok(chosen.len() as i64)
     }
 
-    /// Freeze the people a rule selects as a named target list.
+    /// Freeze the people a rule selects as a named target list. It writes,
+    /// so inspectors (who may only look) are refused.
     pub async fn freeze_list(
         &self,
         actor: &Actor,
@@ -103,7 +104,7 @@ impl Service {
         let mut op = self
             .begin(
                 actor,
-                OpRequest::new(Action::Search, Scope::Ward, "person").items(rule.items()),
+                OpRequest::new(Action::Write, Scope::Ward, "person").items(rule.items()),
             )
             .await?;
         let chosen = self.select(&mut op, rule).await?;

@@ -334,6 +334,28 @@ async fn sample_uploads_previews_imports_and_is_searchable(s: TestServer) {
     let page = c.get("/ward/import").await;
     assert!(page.body.contains(&format!("href=\"{job}\"")));
     assert!(page.body.contains("完了（新規1960件・更新40件）"));
+    // Every showing of the file's rows (preview, report page, report JSON)
+    // was a read of personal data, decided and audited.
+    let views: Vec<_> = audit(&s, "read")
+        .await
+        .into_iter()
+        .filter(|e| e.target == "import_file")
+        .collect();
+    assert!(
+        views
+            .iter()
+            .any(|e| e.reason.starts_with("preview of upload")),
+        "{views:?}"
+    );
+    assert!(views
+        .iter()
+        .any(|e| e.reason.starts_with("import report of")));
+    assert!(views
+        .iter()
+        .any(|e| e.reason.starts_with("import report JSON of")));
+    assert!(views
+        .iter()
+        .all(|e| e.items.contains("shimei") && e.outcome == "allow"));
 }
 
 async fn messy_file_report_lists_its_bad_lines_and_gaiji(s: TestServer) {

@@ -7,7 +7,7 @@
 use axum::body::Bytes;
 use itaku_service::{ImportProfile, ImportReport};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -91,6 +91,8 @@ pub struct Job {
     /// long import keeps busy.
     pub session_digest: String,
     pub profile_name: String,
+    /// Whose items the report shows: viewing it is audited with them.
+    pub profile: itaku_import::Profile,
     pub file_name: String,
     pub started_at: String,
     /// Data lines in the file (from the dry run), for the progress bar.
@@ -120,6 +122,20 @@ impl Job {
     }
 }
 
+fn lock_and_sweep(inner: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
+    let mut g = match inner.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    let now = Instant::now();
+    g.uploads.retain(|_, u| u.expires > now);
+    g.jobs.retain(|_, j| {
+        j.finished
+            .is_none_or(|f| now.duration_since(f) < REPORT_TTL)
+    });
+    g
+}
+
 #[derive(Default)]
 struct Inner {
     uploads: HashMap<String, Upload>,
@@ -129,29 +145,48 @@ struct Inner {
 #[derive(Clone, Default)]
 pub struct ImportStore {
     inner: Arc<Mutex<Inner>>,
+    /// A sweeper task is running (started with the first upload).
+    sweeping: Arc<AtomicBool>,
 }
+
+/// How often expired uploads and reports are forgotten when nobody asks.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 impl ImportStore {
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        let mut g = match self.inner.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        let now = Instant::now();
-        g.uploads.retain(|_, u| u.expires > now);
-        g.jobs.retain(|_, j| {
-            j.finished
-                .is_none_or(|f| now.duration_since(f) < REPORT_TTL)
+        lock_and_sweep(&self.inner)
+    }
+
+    /// Forget expired uploads and reports even when no page asks, while
+    /// there is anything to forget.
+    fn ensure_sweeper(&self) {
+        if self.sweeping.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let inner = Arc::downgrade(&self.inner);
+        let sweeping = self.sweeping.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(SWEEP_EVERY).await;
+                let Some(inner) = inner.upgrade() else { break };
+                let g = lock_and_sweep(&inner);
+                if g.uploads.is_empty() && g.jobs.is_empty() {
+                    sweeping.store(false, Ordering::Release);
+                    break;
+                }
+            }
         });
-        g
     }
 
     /// Keep an upload; the owner's earlier upload, if any, is dropped.
     pub fn put_upload(&self, upload: Upload) -> String {
         let token = itaku_crypto::random_token();
-        let mut g = self.lock();
-        g.uploads.retain(|_, u| u.owner != upload.owner);
-        g.uploads.insert(token.clone(), upload);
+        {
+            let mut g = self.lock();
+            g.uploads.retain(|_, u| u.owner != upload.owner);
+            g.uploads.insert(token.clone(), upload);
+        }
+        self.ensure_sweeper();
         token
     }
 
@@ -189,6 +224,7 @@ impl ImportStore {
             owner,
             session_digest,
             profile_name: upload.profile.name.clone(),
+            profile: upload.profile.clone(),
             file_name: upload.file_name.clone(),
             started_at,
             total_rows: upload.report.scan.data_rows,
@@ -197,6 +233,7 @@ impl ImportStore {
             finished: None,
         };
         self.lock().jobs.insert(id.clone(), job);
+        self.ensure_sweeper();
         (id, line)
     }
 

@@ -454,6 +454,13 @@ pub async fn preview(
     let Some(u) = st.imports.upload(&token, a.session.user.id) else {
         return gone_page(&a);
     };
+    st.svc
+        .record_file_view(
+            &a.actor(),
+            &u.profile,
+            &format!("preview of upload {}", u.file_name),
+        )
+        .await?;
     let layout = Layout::for_session(&a.session, &a.ctx.request_id, "/ward/import");
     Ok(render(&PreviewPage {
         layout,
@@ -601,15 +608,24 @@ pub async fn job(
             id,
             job: info,
         })?,
-        JobState::Done(r) => render(&ReportPage {
-            layout,
-            id,
-            job: info,
-            error: None,
-            inserted: r.inserted,
-            updated: r.updated,
-            scan: Some(scan_view(r)),
-        })?,
+        JobState::Done(r) => {
+            st.svc
+                .record_file_view(
+                    &a.actor(),
+                    &j.profile,
+                    &format!("import report of {}", j.file_name),
+                )
+                .await?;
+            render(&ReportPage {
+                layout,
+                id,
+                job: info,
+                error: None,
+                inserted: r.inserted,
+                updated: r.updated,
+                scan: Some(scan_view(r)),
+            })?
+        }
         JobState::Failed(m) => render(&ReportPage {
             layout,
             id,
@@ -672,6 +688,13 @@ pub async fn report_json(
     let JobState::Done(r) = &j.state else {
         return Err(WebError::NotFound);
     };
+    st.svc
+        .record_file_view(
+            &a.actor(),
+            &j.profile,
+            &format!("import report JSON of {}", j.file_name),
+        )
+        .await?;
     let json = serde_json::to_string_pretty(r)
         .map_err(|e| WebError::Service(ServiceError::Internal(e.to_string())))?;
     Ok((

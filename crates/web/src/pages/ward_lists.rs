@@ -224,6 +224,7 @@ struct ListsPage {
     layout: Layout,
     fy: i32,
     fy_label: String,
+    fy_end: String,
     fy_choices: Vec<FyChoice>,
     presets: Vec<PresetView>,
     lists: Vec<ListRow>,
@@ -290,6 +291,7 @@ async fn lists_page(
         layout,
         fy,
         fy_label: fiscal_year_label(fy),
+        fy_end: itaku_jp::format_wareki(itaku_jp::FiscalYear::new(fy).end()),
         fy_choices: years
             .into_iter()
             .map(|y| FyChoice {
