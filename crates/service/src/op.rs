@@ -50,11 +50,15 @@ pub(crate) struct Op<'s> {
 impl Service {
     pub(crate) async fn begin(&self, actor: &Actor, req: OpRequest) -> Result<Op<'_>> {
         let mut tx = self.inner.store.begin().await?;
-        // Lock the chain head first: appends are serialised and, on SQLite,
-        // the transaction holds the write lock from its first statement.
-        tx.audit_lock_head()
-            .await
-            .map_err(|_| ServiceError::AuditFailed)?;
+        // On SQLite the transaction takes the write lock with its first
+        // statement, so a later write never fails to upgrade; the chain head
+        // is that statement. PostgreSQL locks the head row only when the
+        // entry is appended, so a long import does not stall everyone else.
+        if tx.backend() == itaku_store::Backend::Sqlite {
+            tx.audit_lock_head()
+                .await
+                .map_err(|_| ServiceError::AuditFailed)?;
+        }
         let now = self.now();
         let subject = self.subject(&mut tx, actor).await?;
         // Only a registered, unrevoked terminal's certificate counts.
