@@ -48,10 +48,40 @@ pub struct Scanner<R: Read> {
     reader: RecordReader<R>,
     parser: RowParser,
     report: ScanReport,
-    /// 宛名番号 → (line, fingerprint of the values).
-    seen: HashMap<String, (u64, u64)>,
-    /// hash(kana key, birth date, address key) → (line, 宛名番号).
-    lookalike: HashMap<u64, (u64, String)>,
+    /// hash(宛名番号) → (line, fingerprint of the values). Hashes, not
+    /// strings, keep a million-row file's maps to tens of megabytes.
+    seen: HashMap<u64, (u64, u64)>,
+    /// hash(kana key, birth date, address key) → (line, compact 宛名番号).
+    lookalike: HashMap<u64, (u64, Compact)>,
+}
+
+/// A 宛名番号 in 9 bytes: its digits as a number and their count (0 when
+/// it is not all digits, and only its hash is kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Compact(u64, u8);
+
+impl Compact {
+    fn of(atena: &str) -> Self {
+        match atena.parse::<u64>() {
+            Ok(n) if atena.len() <= 19 && atena.bytes().all(|b| b.is_ascii_digit()) => {
+                Compact(n, atena.len() as u8)
+            }
+            _ => Compact(hash_of(atena), 0),
+        }
+    }
+
+    fn text(self) -> String {
+        match self.1 {
+            0 => String::new(),
+            w => format!("{:0w$}", self.0, w = usize::from(w)),
+        }
+    }
+}
+
+fn hash_of(v: impl Hash) -> u64 {
+    let mut h = DefaultHasher::new();
+    v.hash(&mut h);
+    h.finish()
 }
 
 fn fingerprint(values: &std::collections::BTreeMap<Item, String>) -> u64 {
@@ -136,7 +166,8 @@ impl<R: Read> Scanner<R> {
                 Ok(row) => {
                     let atena = row.values.get(&Item::AtenaNo).cloned().unwrap_or_default();
                     let fp = fingerprint(&row.values);
-                    if let Some((first, first_fp)) = self.seen.get(&atena).copied() {
+                    let atena_hash = hash_of(&atena);
+                    if let Some((first, first_fp)) = self.seen.get(&atena_hash).copied() {
                         self.report.duplicate_rows += 1;
                         let reason = if first_fp == fp {
                             format!("{first}行目と同じ内容の重複です（1件として登録します）")
@@ -151,7 +182,7 @@ impl<R: Read> Scanner<R> {
                         });
                         continue;
                     }
-                    self.seen.insert(atena.clone(), (row.line, fp));
+                    self.seen.insert(atena_hash, (row.line, fp));
                     self.note_lookalike(&row, &atena);
                     self.report.accepted += 1;
                     self.report.gaiji.extend(row.gaiji.iter().cloned());
@@ -177,15 +208,20 @@ impl<R: Read> Scanner<R> {
         let mut h = DefaultHasher::new();
         (itaku_jp::search_key(kana), birth, addr).hash(&mut h);
         let key = h.finish();
-        match self.lookalike.get(&key) {
-            Some((line, other)) => self.report.likely_duplicates.push(LikelyDuplicate {
-                line: row.line,
-                atena_no: atena.to_owned(),
-                other_line: *line,
-                other_atena_no: other.clone(),
-            }),
+        let me = Compact::of(atena);
+        match self.lookalike.get(&key).copied() {
+            // The same 宛名番号 again is a duplicate, reported as such.
+            Some((line, other)) if other != me => {
+                self.report.likely_duplicates.push(LikelyDuplicate {
+                    line: row.line,
+                    atena_no: atena.to_owned(),
+                    other_line: line,
+                    other_atena_no: other.text(),
+                })
+            }
+            Some(_) => {}
             None => {
-                self.lookalike.insert(key, (row.line, atena.to_owned()));
+                self.lookalike.insert(key, (row.line, me));
             }
         }
     }

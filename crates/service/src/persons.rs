@@ -358,7 +358,11 @@ impl Service {
         let stored = tx.upsert_persons(vault_id, &codes, &rows, now).await?;
         let inserted = stored.iter().filter(|(_, new)| *new).count() as i64;
         let ids: Vec<i64> = stored.iter().map(|(id, _)| *id).collect();
-        let batch: Vec<(i64, Vec<Vec<u8>>)> = ids.iter().copied().zip(tokens).collect();
+        let batch: Vec<(i64, Vec<Vec<u8>>, bool)> = stored
+            .iter()
+            .zip(tokens)
+            .map(|((id, new), t)| (*id, t, *new))
+            .collect();
         tx.replace_search_tokens_batch(&batch).await?;
         Ok((ids, inserted))
     }

@@ -267,28 +267,37 @@ impl Tx {
     }
 
     /// Replace the search tokens of many persons at once.
+    /// `batch` holds (person, tokens, is the person new): a new person has
+    /// no tokens yet, so only the others' are deleted first.
     pub async fn replace_search_tokens_batch(
         &mut self,
-        batch: &[(i64, Vec<Vec<u8>>)],
+        batch: &[(i64, Vec<Vec<u8>>, bool)],
     ) -> Result<()> {
         for part in batch.chunks(500) {
-            let mut sql = String::from("DELETE FROM person_search WHERE person_id IN (");
-            for i in 0..part.len() {
-                if i > 0 {
-                    sql.push(',');
+            let old: Vec<i64> = part
+                .iter()
+                .filter(|(_, _, new)| !new)
+                .map(|(id, _, _)| *id)
+                .collect();
+            if !old.is_empty() {
+                let mut sql = String::from("DELETE FROM person_search WHERE person_id IN (");
+                for i in 0..old.len() {
+                    if i > 0 {
+                        sql.push(',');
+                    }
+                    sql.push_str(&format!("${}", i + 1));
                 }
-                sql.push_str(&format!("${}", i + 1));
+                sql.push(')');
+                let sql = self.sql(&sql).into_owned();
+                let mut q = sqlx::query(&sql);
+                for id in &old {
+                    q = q.bind(*id);
+                }
+                q.execute(&mut *self.inner).await?;
             }
-            sql.push(')');
-            let sql = self.sql(&sql).into_owned();
-            let mut q = sqlx::query(&sql);
-            for (id, _) in part {
-                q = q.bind(*id);
-            }
-            q.execute(&mut *self.inner).await?;
             let pairs: Vec<(i64, &[u8])> = part
                 .iter()
-                .flat_map(|(id, tokens)| tokens.iter().map(move |t| (*id, t.as_slice())))
+                .flat_map(|(id, tokens, _)| tokens.iter().map(move |t| (*id, t.as_slice())))
                 .collect();
             for chunk in pairs.chunks(10_000) {
                 let mut sql = String::from("INSERT INTO person_search (person_id, token) VALUES ");

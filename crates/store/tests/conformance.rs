@@ -53,6 +53,7 @@ conformance!(
     batch_upsert_reports_new_and_replaced_rows_in_order,
     profiles_and_frozen_lists,
     search_tokens_intersect,
+    batch_tokens_replace_only_for_known_persons,
     sessions_end_by_user_and_by_organisation,
     audit_appends_in_order_and_filters,
     concurrent_audit_appends_never_fork_the_chain,
@@ -630,5 +631,41 @@ async fn profiles_and_frozen_lists(s: Store) {
         ids[5..9].to_vec()
     );
     assert_eq!(tx.target_lists().await.unwrap().len(), 1);
+    tx.commit().await.unwrap();
+}
+
+async fn batch_tokens_replace_only_for_known_persons(s: Store) {
+    let mut tx = s.begin().await.unwrap();
+    let v = tx.insert_vault(None, b"k", NOW).await.unwrap();
+    let (a, _) = tx.upsert_person(v, b"a", None, NOW).await.unwrap();
+    let (b, _) = tx.upsert_person(v, b"b", None, NOW).await.unwrap();
+    tx.replace_search_tokens(a, &[b"old".to_vec()])
+        .await
+        .unwrap();
+    tx.replace_search_tokens_batch(&[
+        (a, vec![b"new-a".to_vec()], false),
+        (b, vec![b"new-b".to_vec(), b"both".to_vec()], true),
+    ])
+    .await
+    .unwrap();
+    assert!(
+        tx.persons_with_tokens(v, &[b"old".to_vec()], 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a known person's tokens are replaced"
+    );
+    assert_eq!(
+        tx.persons_with_tokens(v, &[b"new-a".to_vec()], 10)
+            .await
+            .unwrap(),
+        vec![a]
+    );
+    assert_eq!(
+        tx.persons_with_tokens(v, &[b"new-b".to_vec(), b"both".to_vec()], 10)
+            .await
+            .unwrap(),
+        vec![b]
+    );
     tx.commit().await.unwrap();
 }
