@@ -4,10 +4,11 @@
 # against the anchor measured in the same run on the same rows:
 #   SQLite:      sqlite3 .import of the rows as UTF-8 into a plain table (WAL)
 #   PostgreSQL:  psql \copy of the same UTF-8 rows into a plain table
-# Usage: bench/import.sh [ROWS]   (default 1000000)
+# Usage: bench/import.sh [ROWS]   (default 1000000; BACKENDS="sqlite" for one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${1:-1000000}
+BACKENDS=${BACKENDS:-sqlite postgres}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-release}
 cargo build --release -q -p itaku-cli
 BIN="$CARGO_TARGET_DIR/release/itaku"
@@ -29,13 +30,16 @@ timed() { # prints "seconds peak_rss_mb" for a command
 
 echo "rows: $ROWS ($(du -h "$W/targets.csv" | cut -f1) CP932)"
 # --- SQLite ---
+if [[ " $BACKENDS " == *" sqlite "* ]]; then
 read -r anchor _ < <(timed sqlite3 "$W/plain.db" "PRAGMA journal_mode=WAL;" "CREATE TABLE t($SQL_COLS);" ".mode csv" ".import --skip 1 $W/plain.csv t")
 "$BIN" --data "$W/ward" demo --no-serve --people 0 >/dev/null
 read -r took rss < <(timed "$BIN" --data "$W/ward" import targets --profile shinjuku-kokuho-targets --input "$W/targets.csv" --as hokenshi)
 ratio=$(python3 -c "print(f'{$took/$anchor:.2f}')")
 echo "SQLite      anchor sqlite3 .import: $(secs "$anchor") s | itaku import: $(secs "$took") s (${ratio}x, target <= 1.25x) | peak RSS ${rss} MB (target <= 256 MB)"
 
+fi
 # --- PostgreSQL ---
+if [[ " $BACKENDS " == *" postgres "* ]]; then
 source scripts/pg-cluster.sh start >/dev/null
 ADMIN=$ITAKU_TEST_POSTGRES_URL
 PSQL=$(ls /usr/lib/postgresql/*/bin/psql | tail -n 1)
@@ -48,3 +52,4 @@ read -r anchor _ < <(timed "$PSQL" -q "$PLAIN" -c "\\copy t FROM '$W/plain.csv' 
 read -r took rss < <(timed "$BIN" --data "$W/pg" --database-url "$WARD" import targets --profile shinjuku-kokuho-targets --input "$W/targets.csv" --as hokenshi)
 ratio=$(python3 -c "print(f'{$took/$anchor:.2f}')")
 echo "PostgreSQL  anchor psql \\copy:       $(secs "$anchor") s | itaku import: $(secs "$took") s (${ratio}x, target <= 1.25x) | peak RSS ${rss} MB (target <= 256 MB)"
+fi

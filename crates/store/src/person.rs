@@ -189,7 +189,9 @@ impl Tx {
                 }
             });
             let sql = self.sql(&sql).into_owned();
-            let mut q = sqlx::query_as::<_, (i64, Vec<u8>, i32)>(&sql);
+            // Multi-row statements differ in size: caching each prepared
+            // statement on every connection would hold hundreds of MB.
+            let mut q = sqlx::query_as::<_, (i64, Vec<u8>, i32)>(&sql).persistent(false);
             for row in part {
                 q = q
                     .bind(vault_id)
@@ -234,7 +236,9 @@ impl Tx {
         }
         sql.push(')');
         let sql = self.sql(&sql).into_owned();
-        let mut q = sqlx::query_as::<_, (Vec<u8>,)>(&sql).bind(vault_id);
+        let mut q = sqlx::query_as::<_, (Vec<u8>,)>(&sql)
+            .persistent(false)
+            .bind(vault_id);
         for r in rows {
             q = q.bind(r.person_key.as_slice());
         }
@@ -289,7 +293,7 @@ impl Tx {
                 }
                 sql.push(')');
                 let sql = self.sql(&sql).into_owned();
-                let mut q = sqlx::query(&sql);
+                let mut q = sqlx::query(&sql).persistent(false);
                 for id in &old {
                     q = q.bind(*id);
                 }
@@ -308,7 +312,7 @@ impl Tx {
                     sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
                 }
                 let sql = self.sql(&sql).into_owned();
-                let mut q = sqlx::query(&sql);
+                let mut q = sqlx::query(&sql).persistent(false);
                 for (id, t) in chunk {
                     q = q.bind(*id).bind(*t);
                 }
