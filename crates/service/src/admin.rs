@@ -705,3 +705,18 @@ impl Service {
         Ok(id)
     }
 }
+
+impl Service {
+    /// A page of the ward's own work asked for by someone whose role does
+    /// not do it: the refusal is decided and audited like any other.
+    pub async fn refuse_ward_work(&self, actor: &Actor, page: &str) -> Result<()> {
+        let op = self
+            .begin(
+                actor,
+                OpRequest::new(Action::Write, Scope::Ward, "ward_page"),
+            )
+            .await?;
+        // Allowed after all (ward staff): nothing to refuse.
+        op.finish(&[], page).await
+    }
+}

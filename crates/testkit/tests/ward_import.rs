@@ -969,4 +969,20 @@ async fn other_roles_get_404_or_403_on_every_ward_page(s: TestServer) {
         .await
         .iter()
         .all(|e| e.outcome == "deny"));
+    // Every refusal of a ward page was decided and audited by the service.
+    let refusals: Vec<_> = audit(&s, "write")
+        .await
+        .into_iter()
+        .filter(|e| e.target == "ward_page")
+        .collect();
+    assert!(refusals.iter().all(|e| e.outcome == "deny"));
+    assert!(
+        refusals
+            .iter()
+            .any(|e| e.reason == "not_found" && e.role == "handler"),
+        "{refusals:?}"
+    );
+    assert!(refusals
+        .iter()
+        .any(|e| e.reason == "role_not_permitted" && e.role == "inspector"));
 }

@@ -56,14 +56,17 @@ pub fn routes() -> Router<AppState> {
 /// Ward staff only. A contractor's user is told the page does not exist
 /// (the ward's register is not theirs to know of); the ward's other roles
 /// are told they may not use it.
-pub fn require_ward_staff(a: &Authed) -> Result<(), WebError> {
-    match a.session.user.role {
-        Role::WardStaff => Ok(()),
-        Role::ContractorResponsible | Role::Handler => Err(WebError::NotFound),
-        _ => Err(WebError::Service(ServiceError::Denied(
-            Denial::RoleNotPermitted,
-        ))),
+/// Only ward staff do this work. Anyone else is refused by the service, so
+/// the refusal is audited: contractors as if the page did not exist (404),
+/// the ward's other roles with 403.
+pub async fn require_ward_staff(st: &AppState, a: &Authed) -> Result<(), WebError> {
+    if a.session.user.role == Role::WardStaff {
+        return Ok(());
     }
+    st.svc.refuse_ward_work(&a.actor(), "ward page").await?;
+    Err(WebError::Service(ServiceError::Denied(
+        Denial::RoleNotPermitted,
+    )))
 }
 
 /// The fiscal year the ward's calendar is in today (JST, by the service's clock).

@@ -210,8 +210,12 @@ pub struct ExportQuery {
     format: String,
 }
 
-pub async fn page(a: Authed, Query(q): Query<ExportQuery>) -> Result<Response, WebError> {
-    require_ward_staff(&a)?;
+pub async fn page(
+    State(st): State<AppState>,
+    a: Authed,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, WebError> {
+    require_ward_staff(&st, &a).await?;
     let layout = Layout::for_session(&a.session, &a.ctx.request_id, "/ward/export");
     Ok(render(&ExportPage {
         layout,
@@ -229,7 +233,7 @@ pub async fn download(
     a: Authed,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, WebError> {
-    require_ward_staff(&a)?;
+    require_ward_staff(&st, &a).await?;
     let Some(format) = Format::parse(&q.format) else {
         return Err(WebError::BadRequest(
             "出力形式（JSON Lines・CSV）を選んでください。".into(),

@@ -255,7 +255,7 @@ async fn form_page(
 }
 
 pub async fn form(State(st): State<AppState>, a: Authed) -> Result<Response, WebError> {
-    require_ward_staff(&a)?;
+    require_ward_staff(&st, &a).await?;
     form_page(&st, &a, StatusCode::OK, None, "").await
 }
 
@@ -302,7 +302,7 @@ pub async fn upload(
     a: Authed,
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, WebError> {
-    require_ward_staff(&a)?;
+    require_ward_staff(&st, &a).await?;
     let mut mp = mp.map_err(|_| {
         WebError::BadRequest("ファイルを選んで「確認する」を押してください。".into())
     })?;
@@ -450,7 +450,7 @@ pub async fn preview(
     a: Authed,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    require_ward_staff(&a)?;
+    require_ward_staff(&st, &a).await?;
     let Some(u) = st.imports.upload(&token, a.session.user.id) else {
         return gone_page(&a);
     };
@@ -490,7 +490,7 @@ pub async fn discard(
     Path(token): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
-    require_ward_staff(&a)?;
+    require_ward_staff(&st, &a).await?;
     a.check_csrf(Some(&f._csrf))?;
     st.imports.take_upload(&token, a.session.user.id);
     Ok(Redirect::to("/ward/import").into_response())
@@ -503,7 +503,7 @@ pub async fn run(
     Path(token): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
-    require_ward_staff(&a)?;
+    require_ward_staff(&st, &a).await?;
     a.check_csrf(Some(&f._csrf))?;
     let Some(upload) = st.imports.take_upload(&token, a.session.user.id) else {
         return gone_page(&a);
@@ -596,7 +596,7 @@ pub async fn job(
     a: Authed,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    require_ward_staff(&a)?;
+    require_ward_staff(&st, &a).await?;
     let Some(j) = st.imports.job(&id, a.session.user.id) else {
         return Err(WebError::NotFound);
     };
@@ -681,7 +681,7 @@ pub async fn report_json(
     a: Authed,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    require_ward_staff(&a)?;
+    require_ward_staff(&st, &a).await?;
     let Some(j) = st.imports.job(&id, a.session.user.id) else {
         return Err(WebError::NotFound);
     };
@@ -749,7 +749,7 @@ pub async fn profiles(
     a: Authed,
     Query(q): Query<ProfilesQuery>,
 ) -> Result<Response, WebError> {
-    require_ward_staff(&a)?;
+    require_ward_staff(&st, &a).await?;
     let list = st.svc.import_profiles(&a.actor()).await?;
     let rows = list
         .iter()
@@ -871,7 +871,7 @@ pub async fn edit_profile(
     a: Authed,
     Query(q): Query<ProfilesQuery>,
 ) -> Result<Response, WebError> {
-    require_ward_staff(&a)?;
+    require_ward_staff(&st, &a).await?;
     let list = st.svc.import_profiles(&a.actor()).await?;
     let Some(p) = list.into_iter().find(|p| p.name == q.name) else {
         return Err(WebError::NotFound);
@@ -881,7 +881,7 @@ pub async fn edit_profile(
 
 /// A new profile starts from the shipped one.
 pub async fn new_profile(State(st): State<AppState>, a: Authed) -> Result<Response, WebError> {
-    require_ward_staff(&a)?;
+    require_ward_staff(&st, &a).await?;
     // Refused (and audited) for whoever may not read the profiles.
     st.svc.import_profiles(&a.actor()).await?;
     let toml = SHIPPED_PROFILES
@@ -908,7 +908,7 @@ pub async fn save_profile(
     a: Authed,
     Form(f): Form<ProfileForm>,
 ) -> Result<Response, WebError> {
-    require_ward_staff(&a)?;
+    require_ward_staff(&st, &a).await?;
     a.check_csrf(Some(&f._csrf))?;
     // Browsers send CRLF from a textarea; profiles are stored with LF.
     let toml = f.toml.replace("\r\n", "\n");

@@ -313,7 +313,7 @@ pub async fn page(
     a: Authed,
     Query(q): Query<FyQuery>,
 ) -> Result<Response, WebError> {
-    require_ward_staff(&a)?;
+    require_ward_staff(&st, &a).await?;
     let fy = if q.fy.trim().is_empty() {
         current_fiscal_year(&st)
     } else {
@@ -345,7 +345,7 @@ pub async fn preview(
     a: Authed,
     Form(f): Form<RuleForm>,
 ) -> Result<Response, WebError> {
-    require_ward_staff(&a)?;
+    require_ward_staff(&st, &a).await?;
     a.check_csrf(Some(&f._csrf))?;
     // A mistake in the form is answered in the fragment (htmx swaps only 2xx).
     let fragment = match rule_of(&f) {
@@ -377,7 +377,7 @@ pub async fn freeze(
     a: Authed,
     Form(f): Form<RuleForm>,
 ) -> Result<Response, WebError> {
-    require_ward_staff(&a)?;
+    require_ward_staff(&st, &a).await?;
     a.check_csrf(Some(&f._csrf))?;
     let fy = parse_fy(&f.fy).unwrap_or_else(|_| current_fiscal_year(&st));
     let rule = match rule_of(&f) {
@@ -455,7 +455,7 @@ pub async fn list(
     Path(id): Path<String>,
     Query(q): Query<AfterQuery>,
 ) -> Result<Response, WebError> {
-    require_ward_staff(&a)?;
+    require_ward_staff(&st, &a).await?;
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
     let (view, people) = st
         .svc
