@@ -6,7 +6,7 @@ use crate::error::{Result, ServiceError};
 use crate::op::OpRequest;
 use crate::view::{purpose_view, ContractView, JobView, OrgView, UserView};
 use crate::{Actor, Service};
-use itaku_core::{ContractId, IpNet, ItemSet, OrgKind, Role};
+use itaku_core::{IpNet, ItemSet, OrgKind, Role};
 use itaku_crypto::{hash_password, DataKey, TotpSecret};
 use itaku_policy::{Action, Scope};
 use itaku_store::{NewContract, NewUser};
@@ -477,14 +477,7 @@ impl Service {
         purpose: Option<&str>,
     ) -> Result<()> {
         let mut op = self
-            .begin(
-                actor,
-                OpRequest::new(
-                    Action::Administer,
-                    Scope::Contract(ContractId(contract_id)),
-                    "contract_staff",
-                ),
-            )
+            .administer_contract(actor, contract_id, "contract_staff")
             .await?;
         let c = op.contract.clone().ok_or_else(ServiceError::not_found)?;
         let u = op
@@ -530,14 +523,7 @@ impl Service {
 
     pub async fn remove_staff(&self, actor: &Actor, contract_id: i64, user_id: i64) -> Result<()> {
         let mut op = self
-            .begin(
-                actor,
-                OpRequest::new(
-                    Action::Administer,
-                    Scope::Contract(ContractId(contract_id)),
-                    "contract_staff",
-                ),
-            )
+            .administer_contract(actor, contract_id, "contract_staff")
             .await?;
         op.tx.delete_staff(contract_id, user_id).await?;
         op.finish(&[user_id], "removed").await
@@ -551,14 +537,7 @@ impl Service {
         org_id: i64,
     ) -> Result<()> {
         let mut op = self
-            .begin(
-                actor,
-                OpRequest::new(
-                    Action::Administer,
-                    Scope::Contract(ContractId(contract_id)),
-                    "subcontract",
-                ),
-            )
+            .administer_contract(actor, contract_id, "subcontract")
             .await?;
         let c = op.contract.clone().ok_or_else(ServiceError::not_found)?;
         let org = op
@@ -596,14 +575,7 @@ impl Service {
         org_id: i64,
     ) -> Result<()> {
         let mut op = self
-            .begin(
-                actor,
-                OpRequest::new(
-                    Action::Administer,
-                    Scope::Contract(ContractId(contract_id)),
-                    "subcontract",
-                ),
-            )
+            .administer_contract(actor, contract_id, "subcontract")
             .await?;
         let now = op.now_ts();
         if op.tx.revoke_subcontract(contract_id, org_id, &now).await? == 0 {
@@ -620,14 +592,7 @@ impl Service {
     /// 契約解除: every access of the contractor and its sub-contractors ends now.
     pub async fn cancel_contract(&self, actor: &Actor, contract_id: i64) -> Result<u64> {
         let mut op = self
-            .begin(
-                actor,
-                OpRequest::new(
-                    Action::Administer,
-                    Scope::Contract(ContractId(contract_id)),
-                    "contract",
-                ),
-            )
+            .administer_contract(actor, contract_id, "contract")
             .await?;
         let c = op.contract.clone().ok_or_else(ServiceError::not_found)?;
         let now = op.now_ts();

@@ -129,6 +129,24 @@ impl Service {
         }
     }
 
+    /// The ward's administration of one contract (staff, approvals, cancellation).
+    pub(crate) async fn administer_contract(
+        &self,
+        actor: &Actor,
+        contract_id: i64,
+        target: &'static str,
+    ) -> Result<Op<'_>> {
+        self.begin(
+            actor,
+            OpRequest::new(
+                Action::Administer,
+                Scope::Contract(ContractId(contract_id)),
+                target,
+            ),
+        )
+        .await
+    }
+
     async fn subject(&self, tx: &mut Tx, actor: &Actor) -> Result<Subject> {
         match &actor.kind {
             ActorKind::User(id) => {
