@@ -349,40 +349,8 @@ fn number_groups(tail: &[char]) -> Vec<u32> {
     groups
 }
 
-macro_rules! string_newtype {
-    ($t:ty) => {
-        impl fmt::Display for $t {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-        impl AsRef<str> for $t {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-        impl FromStr for $t {
-            type Err = AddressError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::parse(s)
-            }
-        }
-        impl Serialize for $t {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.0)
-            }
-        }
-        impl<'de> Deserialize<'de> for $t {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Self::parse(&s).map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-
-string_newtype!(Jusho);
-string_newtype!(Katagaki);
+string_newtype!(Jusho, AddressError);
+string_newtype!(Katagaki, AddressError);
 
 impl FromStr for PostalCode {
     type Err = AddressError;

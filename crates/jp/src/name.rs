@@ -9,8 +9,6 @@
 use crate::encoding::{find_gaiji, Gaiji};
 use crate::itaiji::fold_itaiji;
 use crate::width::fold_char;
-use serde::{Deserialize, Serialize};
-use std::{fmt, str::FromStr};
 use unicode_normalization::char::compose;
 use unicode_normalization::UnicodeNormalization;
 
@@ -230,37 +228,5 @@ fn large_kana(c: char) -> char {
     }
 }
 
-macro_rules! string_newtype {
-    ($t:ty) => {
-        impl fmt::Display for $t {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-        impl AsRef<str> for $t {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-        impl FromStr for $t {
-            type Err = NameError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::parse(s)
-            }
-        }
-        impl Serialize for $t {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.0)
-            }
-        }
-        impl<'de> Deserialize<'de> for $t {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Self::parse(&s).map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-
-string_newtype!(KanaName);
-string_newtype!(KanjiName);
+string_newtype!(KanaName, NameError);
+string_newtype!(KanjiName, NameError);
