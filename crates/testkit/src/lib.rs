@@ -41,7 +41,27 @@ impl TestServer {
     /// The demo ward with `people` residents. `None` when PostgreSQL is asked
     /// for but not configured (an error under CI).
     pub async fn start(backend: Backend, people: u64) -> Option<TestServer> {
-        let dir = tempfile::tempdir().ok()?;
+        let mut s = Self::seeded(backend, people, tempfile::tempdir().ok()?).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.ok()?;
+        s.base = format!("http://{}", listener.local_addr().ok()?);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let served = s.svc.clone();
+        tokio::spawn(async move {
+            let _ = itaku_web::serve(served, listener, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        s.shutdown = Some(tx);
+        Some(s)
+    }
+
+    /// The demo ward on a fresh database in `dir`, not yet served.
+    pub(crate) async fn seeded(
+        backend: Backend,
+        people: u64,
+        dir: tempfile::TempDir,
+    ) -> Option<TestServer> {
         let database_url = match backend {
             Backend::Sqlite => sqlite_url(dir.path()),
             Backend::Postgres => {
@@ -68,24 +88,14 @@ impl TestServer {
             .iter()
             .map(|l| (l.login.clone(), l.totp_secret.clone()))
             .collect();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.ok()?;
-        let base = format!("http://{}", listener.local_addr().ok()?);
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let served = svc.clone();
-        tokio::spawn(async move {
-            let _ = itaku_web::serve(served, listener, async {
-                let _ = rx.await;
-            })
-            .await;
-        });
         Some(TestServer {
-            base,
+            base: String::new(),
             svc,
             clock,
             database_url,
             contract_id: demo.contract_id,
             secrets,
-            shutdown: Some(tx),
+            shutdown: None,
             _dir: dir,
         })
     }

@@ -3,15 +3,8 @@
 //! their own CA and certificates; this takes them as PEM.
 
 use crate::{Backend, Client, TestServer};
-use chrono::{TimeZone, Utc};
-use itaku_core::FixedClock;
-use itaku_crypto::MasterKey;
-use itaku_service::testing::{
-    fresh_postgres_url, postgres_admin_url, postgres_required, sqlite_url, POSTGRES_ENV,
-};
-use itaku_service::{ClientAuth, Service, Settings, TlsConfig};
+use itaku_service::{ClientAuth, TlsConfig};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// What the server is configured with, as PEM text.
 #[derive(Debug, Clone)]
@@ -82,51 +75,18 @@ impl TestServer {
                 return None;
             }
         };
-        let database_url = match backend {
-            Backend::Sqlite => sqlite_url(dir.path()),
-            Backend::Postgres => {
-                let Some(admin) = postgres_admin_url() else {
-                    assert!(!postgres_required(), "CI must set {POSTGRES_ENV}");
-                    eprintln!("{POSTGRES_ENV} not set: PostgreSQL case skipped");
-                    return None;
-                };
-                fresh_postgres_url(&admin).await.ok()?
-            }
-        };
-        let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 22, 1, 0, 0).single()?);
-        let svc = Service::open_url(
-            &database_url,
-            MasterKey::generate(),
-            Arc::new(clock.clone()),
-            Settings::default(),
-        )
-        .await
-        .ok()?;
-        let demo = svc.seed_demo(people, 11).await.ok()?;
-        let secrets = demo
-            .logins
-            .iter()
-            .map(|l| (l.login.clone(), l.totp_secret.clone()))
-            .collect();
+        let mut s = Self::seeded(backend, people, dir).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.ok()?;
-        let base = format!("https://{}", listener.local_addr().ok()?);
+        s.base = format!("https://{}", listener.local_addr().ok()?);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let served = svc.clone();
+        let served = s.svc.clone();
         tokio::spawn(async move {
             let _ = itaku_web::serve_tls(served, listener, server_config, async {
                 let _ = rx.await;
             })
             .await;
         });
-        Some(TestServer {
-            base,
-            svc,
-            clock,
-            database_url,
-            contract_id: demo.contract_id,
-            secrets,
-            shutdown: Some(tx),
-            _dir: dir,
-        })
+        s.shutdown = Some(tx);
+        Some(s)
     }
 }
