@@ -45,6 +45,7 @@ macro_rules! string_newtype {
 
 pub mod address;
 pub mod age;
+pub mod barcode;
 pub mod date;
 pub mod encoding;
 pub mod era;
@@ -58,6 +59,7 @@ pub mod width;
 pub use address::{
     address_compare_key, local_part, town_key, AddressError, Jusho, Katagaki, PostalCode,
 };
+pub use barcode::Bar;
 pub use age::{age_at_fiscal_year_end, age_attained_on, age_on, FiscalYear, FiscalYearError};
 pub use date::{
     format_era_code, format_wareki, format_wareki_short, parse_date, parse_date_with_era_hint,

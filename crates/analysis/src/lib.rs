@@ -1,0 +1,1 @@
+//! Randomisation and effect-analysis statistics. Pure: data in, numbers out.

@@ -1,0 +1,1 @@
+//! Rendering only: data in, PDF bytes out.
