@@ -19,6 +19,7 @@ pub mod sign;
 pub mod token;
 pub mod totp;
 
+pub use random::array as random_bytes;
 pub use chain::{chain_hash, sha256, sha256_hex, GENESIS};
 pub use error::{CryptoError, Result};
 pub use keys::{DataKey, MasterKey};

@@ -9,8 +9,8 @@ pub(crate) fn fill(buf: &mut [u8]) {
     OsRng.fill_bytes(buf);
 }
 
-/// A fresh array of random bytes.
-pub(crate) fn array<const N: usize>() -> [u8; N] {
+/// A fresh array of random bytes (also for seeds the service stores).
+pub fn array<const N: usize>() -> [u8; N] {
     let mut out = [0u8; N];
     fill(&mut out);
     out

@@ -17,6 +17,48 @@ pub enum Checkup {
     Hba1c,
 }
 
+/// How a person has screened over the last five fiscal years. Segments of
+/// seed 001 are cut by it: a letter to someone who never came reads
+/// differently from one to someone who stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pattern {
+    /// 未受診: not once in five years.
+    Never,
+    /// 中断: three or more times in five years, but not last year.
+    Lapsed,
+    /// 不定期: the rest of those screened one to four times.
+    Irregular,
+    /// 毎年: every one of the five years.
+    Regular,
+}
+
+impl Pattern {
+    pub const ALL: [Pattern; 4] = [
+        Pattern::Never,
+        Pattern::Lapsed,
+        Pattern::Irregular,
+        Pattern::Regular,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            Pattern::Never => "未受診（過去5年受診なし）",
+            Pattern::Lapsed => "中断（過去5年に3回以上、前年度なし）",
+            Pattern::Irregular => "不定期（過去5年に1〜4回）",
+            Pattern::Regular => "毎年（過去5年すべて）",
+        }
+    }
+    /// From the 受診歴 facts: last year's screening and the five-year count.
+    pub fn of(prev_fy: bool, count_5y: u32) -> Pattern {
+        match (prev_fy, count_5y) {
+            (_, 0) => Pattern::Never,
+            (_, n) if n >= 5 => Pattern::Regular,
+            (false, n) if n >= 3 => Pattern::Lapsed,
+            _ => Pattern::Irregular,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Condition {
@@ -47,6 +89,10 @@ pub enum Condition {
         min: Option<f64>,
         max: Option<f64>,
     },
+    /// The five-year screening pattern (受診パターン).
+    ScreeningPattern {
+        pattern: Pattern,
+    },
     /// The item holds a value (or, with `present = false`, none).
     Has {
         item: Item,
@@ -62,13 +108,13 @@ pub struct Rule {
 }
 
 impl Condition {
-    fn items(&self) -> Vec<Item> {
+    pub(crate) fn items(&self) -> Vec<Item> {
         match self {
             Condition::AgeAtFyEnd { .. } => vec![Item::Seinengappi],
             Condition::NhiQualifiedOn { .. } => vec![Item::ShikakuShutoku, Item::ShikakuSoshitsu],
-            Condition::ScreenedPrevFy { .. } | Condition::ScreeningCount { .. } => {
-                vec![Item::JushinRireki]
-            }
+            Condition::ScreenedPrevFy { .. }
+            | Condition::ScreeningCount { .. }
+            | Condition::ScreeningPattern { .. } => vec![Item::JushinRireki],
             Condition::Sex { .. } => vec![Item::Seibetsu],
             Condition::CheckupValue { .. } => vec![Item::KenshinKekka],
             Condition::Has { item, .. } => vec![*item],
@@ -109,6 +155,7 @@ impl Condition {
                     range(min.map(|v| v.to_string()), max.map(|v| v.to_string()), "")
                 )
             }
+            Condition::ScreeningPattern { pattern } => format!("受診パターンが{}", pattern.label()),
             Condition::Has {
                 item,
                 present: true,
@@ -120,7 +167,7 @@ impl Condition {
         }
     }
 
-    fn matches(&self, fy: FiscalYear, v: &BTreeMap<Item, String>) -> bool {
+    pub(crate) fn matches(&self, fy: FiscalYear, v: &BTreeMap<Item, String>) -> bool {
         let date = |i: Item| {
             v.get(&i)
                 .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
@@ -157,6 +204,14 @@ impl Condition {
                     .and_then(|j| j[key].as_f64())
                     .is_some_and(|x| min.is_none_or(|m| x >= m) && max.is_none_or(|m| x <= m))
             }
+            Condition::ScreeningPattern { pattern } => json(Item::JushinRireki)
+                .and_then(|j| {
+                    Some(Pattern::of(
+                        j["prev_fy"].as_bool()?,
+                        j["count_5y"].as_u64()? as u32,
+                    ))
+                })
+                .is_some_and(|p| p == *pattern),
             Condition::Has { item, present } => {
                 v.get(item).is_some_and(|s| !s.trim().is_empty()) == *present
             }

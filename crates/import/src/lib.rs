@@ -9,9 +9,13 @@ mod profile;
 mod reader;
 mod row;
 mod scan;
+mod segment;
 
-pub use extract::{presets, Checkup, Condition, Rule};
+pub use extract::{presets, Checkup, Condition, Pattern, Rule};
 pub use profile::{Format, Profile, ProfileError, Source, SHIPPED_PROFILES};
 pub use reader::{RawRecord, RecordReader};
 pub use row::{GaijiFlag, ParsedRow, Rejection, RowParser};
 pub use scan::{LikelyDuplicate, ScanReport, Scanner};
+pub use segment::{
+    segmentation_presets, Segment, Segmentation, SegmentationError, FALLBACK_SEGMENT,
+};

@@ -6,16 +6,20 @@
 
 mod actor;
 mod admin;
+mod arms;
 mod audit;
 mod auth;
 mod bootstrap;
+mod campaigns;
 pub mod config;
 mod demo;
 mod error;
 mod import;
 mod lists;
+mod message;
 mod op;
 mod persons;
+mod segments;
 mod terminals;
 pub mod testing;
 mod time;
@@ -24,8 +28,12 @@ mod view;
 pub use actor::{Actor, ActorKind};
 pub use admin::{check_password_strength, NewContractSpec, NewUserSpec};
 pub use audit::{AuditEntryView, AuditQuery, Checkpoint, UserAccessReport, VerifyReport};
+pub use arms::{ArmDesign, ArmReport, ArmRequest, ArmSpec, Eligibility, StratumRow};
 pub use auth::{SessionInfo, SignIn, SignedIn};
 pub use bootstrap::{create_master_key_file, read_master_key_file};
+pub use campaigns::{
+    CampaignEvent, CampaignKind, CampaignState, CampaignView, NewCampaign, SegmentCount,
+};
 pub use config::{ClientAuth, Config, ConfigError, LogFormat, Overrides, TlsConfig};
 pub use demo::DEMO_PASSWORD;
 pub use demo::{DemoLogin, DemoSummary};
@@ -35,6 +43,9 @@ pub use itaku_import::{presets as extraction_presets, Checkup, Condition, Rule};
 pub use itaku_import::{Profile as ImportProfile, SHIPPED_PROFILES};
 pub use itaku_policy::{Action, ContractStatus, Denial};
 pub use lists::{SavedProfile, TargetListView};
+pub use message::{default_template, PLACEHOLDERS};
+pub use segments::TemplateVersion;
+pub use itaku_import::{segmentation_presets, Pattern, Segment, Segmentation};
 pub use persons::{NewPerson, PersonQuery, PersonView, ProvisionReport};
 pub use terminals::{normalize_fingerprint, TerminalView};
 pub use time::jst_display;

@@ -47,6 +47,17 @@ pub struct PersonQuery {
     pub limit: i64,
 }
 
+pub(crate) struct CopiedPerson {
+    pub ward_id: i64,
+    pub contract_id: i64,
+    pub has_phone: bool,
+}
+
+pub(crate) struct Copied {
+    pub members: Vec<CopiedPerson>,
+    pub digest: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ProvisionReport {
     pub contract_id: i64,
@@ -491,6 +502,20 @@ impl Service {
         Ok(hits)
     }
 
+    /// Every item any of the contract's purposes allows.
+    pub(crate) async fn contract_items(&self, cid: ContractId) -> Result<ItemSet> {
+        let mut tx = self.inner.store.begin().await?;
+        let facts = self.contract_facts(&mut tx, cid).await?;
+        tx.rollback().await?;
+        let mut set = ItemSet::new();
+        for p in facts.map(|f| f.purposes).unwrap_or_default() {
+            for i in p.items.iter() {
+                set.insert(i);
+            }
+        }
+        Ok(set)
+    }
+
     /// Copy persons from the ward's vault into a contract's vault with only
     /// the items the contract's purposes allow (提供). `person_ids` None
     /// provides every person of the ward's vault.
@@ -501,27 +526,14 @@ impl Service {
         person_ids: Option<&[i64]>,
     ) -> Result<ProvisionReport> {
         let cid = ContractId(contract_id);
-        let items = {
-            let mut tx = self.inner.store.begin().await?;
-            let facts = self.contract_facts(&mut tx, cid).await?;
-            tx.rollback().await?;
-            let mut set = ItemSet::new();
-            for p in facts.map(|f| f.purposes).unwrap_or_default() {
-                for i in p.items.iter() {
-                    set.insert(i);
-                }
-            }
-            set
-        };
+        let items = self.contract_items(cid).await?;
         let mut op = self
             .begin(
                 actor,
                 OpRequest::new(Action::Provision, Scope::Contract(cid), "person").items(items),
             )
             .await?;
-        let (ward, ward_key) = self.vault(&mut op.tx, None).await?;
-        let (cv, ckey) = self.vault(&mut op.tx, Some(cid)).await?;
-        let now = op.now_ts();
+        let (ward, _) = self.vault(&mut op.tx, None).await?;
         let mut source_ids: Vec<i64> = Vec::new();
         match person_ids {
             Some(ids) => source_ids.extend_from_slice(ids),
@@ -535,13 +547,39 @@ impl Service {
                 }
             }
         }
-        let mut digest_input = String::new();
-        let mut count = 0;
+        let copied = self.copy_to_contract(&mut op, cid, &source_ids).await?;
+        let count = copied.members.len() as i64;
+        let report = ProvisionReport {
+            contract_id,
+            persons: count,
+            items: op.allowed.iter().collect(),
+            digest: copied.digest,
+        };
+        op.finish(
+            &source_ids,
+            &format!("provided {count} persons, sha256={}", report.digest),
+        )
+        .await?;
+        Ok(report)
+    }
+
+    /// Inside a provision: copy ward records into the contract's vault with
+    /// the operation's allowed items. Returns each copy's id, and a digest
+    /// over what was copied (ward id, item, value) for the ledger.
+    pub(crate) async fn copy_to_contract(
+        &self,
+        op: &mut Op<'_>,
+        cid: ContractId,
+        source_ids: &[i64],
+    ) -> Result<Copied> {
+        let (ward, ward_key) = self.vault(&mut op.tx, None).await?;
+        let (cv, ckey) = self.vault(&mut op.tx, Some(cid)).await?;
+        let now = op.now_ts();
         let items = op.allowed.clone();
+        let mut digest_input = String::new();
+        let mut members = Vec::with_capacity(source_ids.len());
         for chunk in source_ids.chunks(500) {
-            let people = self
-                .open_persons(&mut op, ward.id, &ward_key, chunk)
-                .await?;
+            let people = self.open_persons(op, ward.id, &ward_key, chunk).await?;
             let persons: Vec<NewPerson> = people
                 .iter()
                 .map(|p| NewPerson {
@@ -559,35 +597,31 @@ impl Service {
                     )
                 })
                 .collect();
-            self.store_persons(
-                &mut op.tx,
-                (cv.id, &ckey),
-                &items,
-                &persons,
-                identities,
-                &now,
-            )
-            .await?;
-            for p in &people {
+            let (ids, _) = self
+                .store_persons(
+                    &mut op.tx,
+                    (cv.id, &ckey),
+                    &items,
+                    &persons,
+                    identities,
+                    &now,
+                )
+                .await?;
+            for (p, copy) in people.iter().zip(ids) {
                 for (item, v) in &p.values {
                     digest_input.push_str(&format!("{}\t{}\t{}\n", p.id, item.code(), v));
                 }
+                members.push(CopiedPerson {
+                    ward_id: p.id,
+                    contract_id: copy,
+                    has_phone: !p.get(Item::DenwaBango).trim().is_empty(),
+                });
             }
-            count += people.len() as i64;
         }
-        let digest = sha256_hex(digest_input.as_bytes());
-        let report = ProvisionReport {
-            contract_id,
-            persons: count,
-            items: op.allowed.iter().collect(),
-            digest,
-        };
-        op.finish(
-            &source_ids,
-            &format!("provided {count} persons, sha256={}", report.digest),
-        )
-        .await?;
-        Ok(report)
+        Ok(Copied {
+            members,
+            digest: sha256_hex(digest_input.as_bytes()),
+        })
     }
 
     /// A page of the ward's register, with every item, for an export (JSON

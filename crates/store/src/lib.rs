@@ -4,6 +4,7 @@
 //! depend on it (checked in CI).
 
 mod audit;
+mod campaign;
 mod error;
 mod lists;
 mod org;
@@ -15,6 +16,10 @@ pub mod testing;
 mod tx;
 
 pub use audit::{AuditCheckpointRow, AuditFilter, AuditRow, NewAuditEntry};
+pub use campaign::{
+    CampaignColumn, CampaignEventRow, CampaignRow, MemberAllocation, MemberRow, NewPrintRun,
+    PrintRunRow, TemplateRow,
+};
 pub use error::StoreError;
 pub use lists::{ProfileRow, TargetListRow};
 pub use org::{
