@@ -53,7 +53,8 @@ impl Seed {
         Self(bytes)
     }
 
-    /// Parses 64 hexadecimal digits (either case), as written by [`Seed::to_hex`].
+    /// Parses 64 hexadecimal digits (either case, surrounding whitespace
+    /// ignored), as written by [`Seed::to_hex`].
     pub fn from_hex(s: &str) -> Result<Self, AnalysisError> {
         let mut bytes = [0u8; 32];
         hex::decode_to_slice(s.trim(), &mut bytes).map_err(|_| AnalysisError::InvalidSeed)?;

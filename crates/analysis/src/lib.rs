@@ -48,6 +48,26 @@
 //! [`Allocation::verify`] repeats the computation and compares it with stored
 //! rows. [`Allocation::balance`] and [`Allocation::sample_ratio_check`] report
 //! how even the result is.
+//!
+//! ```
+//! use itaku_analysis::{age_band, allocate, Arm, Design, Seed, StratumKey, Unit};
+//!
+//! let design = Design::new(
+//!     vec![Arm::new("notice", "通知のみ", 1), Arm::new("notice_call", "通知＋電話", 1)],
+//!     2, // blocks of (1 + 1) × 2 = 4
+//!     Seed::from_hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")?,
+//! );
+//! let stratum = StratumKey::from_parts("未受診", &age_band(62), "2")?;
+//! let units: Vec<Unit> = (1..=8)
+//!     .map(|id| Unit { person_id: id, stratum: stratum.clone(), eligible: id != 4 })
+//!     .collect();
+//! let allocation = allocate(&design, &units)?;
+//! assert_eq!(allocation.arm_counts().iter().sum::<u64>(), 7);
+//! assert!(allocation.rows.iter().all(|r| (r.person_id == 4) == r.arm.is_none()));
+//! assert!(!allocation.sample_ratio_check().mismatch);
+//! allocation.verify()?;
+//! # Ok::<(), itaku_analysis::AnalysisError>(())
+//! ```
 
 mod allocate;
 mod balance;

@@ -4,6 +4,8 @@
 //! library SHA-256 and a ChaCha20 written from RFC 8439). A change of
 //! algorithm, of seed derivation or of `rand_chacha`'s output fails here.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use itaku_analysis::{allocate, Allocation, Arm, Design, Seed, StratumKey, Unit};
 
 /// The script's output format: one line per row, in allocation row order.

@@ -1,6 +1,8 @@
 //! Property tests over arbitrary designs (1–4 arms, weights 1–4, multiplier
 //! 1–3) and arbitrary strata sizes and eligibility.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 
 use itaku_analysis::{allocate, Allocation, Arm, Design, Seed, StratumKey, Unit};
