@@ -59,8 +59,8 @@ pub mod width;
 pub use address::{
     address_compare_key, local_part, town_key, AddressError, Jusho, Katagaki, PostalCode,
 };
-pub use barcode::Bar;
 pub use age::{age_at_fiscal_year_end, age_attained_on, age_on, FiscalYear, FiscalYearError};
+pub use barcode::{extract_address_number, Bar, BarcodeError, CodeChar, CustomerBarcode};
 pub use date::{
     format_era_code, format_wareki, format_wareki_short, parse_date, parse_date_with_era_hint,
     DateError,
