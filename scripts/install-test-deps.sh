@@ -11,6 +11,11 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 [ -e /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ] || need+=(fonts-ipaexfont-gothic)
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+# Printing: BIZ UD (universal design) for text, IPAmj Mincho for MJ kanji.
+[ -e /usr/share/fonts/truetype/bizud-gothic/BIZUDGothic-Regular.ttf ] || need+=(fonts-morisawa-bizud-gothic)
+[ -e /usr/share/fonts/truetype/bizud-mincho/BIZUDMincho-Regular.ttf ] || need+=(fonts-morisawa-bizud-mincho)
+[ -e /usr/share/fonts/truetype/ipamj/ipamjm.ttf ] || need+=(fonts-ipamj-mincho)
+[ -e /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf ] || need+=(fonts-ipaexfont-mincho)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

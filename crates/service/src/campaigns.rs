@@ -476,6 +476,31 @@ impl Service {
         })
     }
 
+    /// Active contracts with their purposes, for choosing where a new
+    /// campaign's list goes. Ward staff only.
+    pub async fn contracts_for_campaigns(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<crate::view::ContractView>> {
+        let mut op = self
+            .begin(actor, OpRequest::new(Action::Provision, Scope::Ward, "contract"))
+            .await?;
+        let ids: Vec<i64> = op
+            .tx
+            .contracts()
+            .await?
+            .into_iter()
+            .filter(|c| c.status == "active")
+            .map(|c| c.id)
+            .collect();
+        let mut out = Vec::new();
+        for id in ids {
+            out.push(self.contract_view(&mut op.tx, id).await?);
+        }
+        op.finish(&[], "contracts for campaigns").await?;
+        Ok(out)
+    }
+
     /// Move a printed campaign into contact work, or close it.
     pub async fn advance_campaign(
         &self,

@@ -29,6 +29,7 @@ pub struct DemoSummary {
     pub persons: i64,
     pub provided: i64,
     pub contract_id: i64,
+    pub campaign_id: i64,
     pub logins: Vec<DemoLogin>,
 }
 
@@ -145,6 +146,14 @@ impl Service {
             "取扱者: 電話勧奨（氏名・カナ・電話番号・生年月日・性別）",
         )
         .await?;
+        let tsuchi = add(
+            otsu,
+            "mirai-tsuchi",
+            "通知 七海",
+            Role::Handler,
+            "取扱者: 通知勧奨（区分・文面・割付・はがき印刷・返戻）",
+        )
+        .await?;
         let bunseki = add(
             otsu,
             "mirai-bunseki",
@@ -191,6 +200,8 @@ impl Service {
                     Item::JushinkenNo,
                     Item::Seinengappi,
                     Item::Seibetsu,
+                    // Seed 001 segments the targets by their screening history.
+                    Item::JushinRireki,
                 ]),
             ),
             (
@@ -257,6 +268,8 @@ impl Service {
                 Item::Seibetsu,
                 Item::DenwaBango,
                 Item::GanKenshinShurui,
+                // Re-issuing a voucher from the desk prints its number.
+                Item::JushinkenNo,
             ]),
         )
         .await?;
@@ -294,13 +307,15 @@ impl Service {
         self.assign_staff(&sys, contract, sekinin, None).await?;
         self.assign_staff(&sys, contract, denwa, Some("denwa_kansho"))
             .await?;
+        self.assign_staff(&sys, contract, tsuchi, Some("tsuchi_kansho"))
+            .await?;
         self.assign_staff(&sys, contract, bunseki, Some("koka_bunseki"))
             .await?;
         self.approve_subcontract(&sys, contract, hei).await?;
         self.assign_staff(&sys, contract, homon, Some("homon_kansho"))
             .await?;
         self.assign_staff(&sys, contract2, nyuryoku, None).await?;
-        for u in [sekinin, denwa, bunseki, homon, nyuryoku] {
+        for u in [sekinin, denwa, tsuchi, bunseki, homon, nyuryoku] {
             self.record_training(
                 &sys,
                 u,
@@ -324,15 +339,56 @@ impl Service {
             .await?;
         let total = imported.inserted;
         let report = self.provision(&sys, contract, None).await?;
+        let campaign = self.demo_campaign(&sys, contract).await?;
         let mut tx = self.inner.store.begin().await?;
         tx.meta_set("demo", "1").await?;
+        for (k, v) in [
+            ("sender.postal_code", "1608484"),
+            ("sender.address", "東京都新宿区歌舞伎町1-4-1"),
+            ("sender.name", "新宿区 健康部 健康づくり課"),
+            ("sender.phone", "03-5273-3047"),
+        ] {
+            tx.meta_set(k, v).await?;
+        }
         tx.commit().await?;
         Ok(DemoSummary {
             persons: total,
             provided: report.persons,
             contract_id: contract,
+            campaign_id: campaign,
             logins,
         })
+    }
+
+    /// Seed 002's list, frozen, and a postcard campaign on it in draft, so
+    /// the contractor's side has work to open at once.
+    async fn demo_campaign(&self, sys: &Actor, contract: i64) -> Result<i64> {
+        let fy = chrono::Datelike::year(
+            &itaku_jp::FiscalYear::of(crate::time::jst_date(self.now())).start(),
+        );
+        let mut lists = Vec::new();
+        for (key, title, rule) in itaku_import::presets(fy) {
+            if key == "seed002" || key == "seed000" {
+                lists.push(self.freeze_list(sys, title, &rule).await?.id);
+            }
+        }
+        self.create_campaign(
+            sys,
+            &crate::campaigns::NewCampaign {
+                name: format!(
+                    "{} 特定健診 未受診者勧奨（はがき＋電話）",
+                    itaku_jp::FiscalYear::new(fy).label()
+                ),
+                kind: crate::campaigns::CampaignKind::Postcard,
+                contract_id: contract,
+                purpose: "tsuchi_kansho".into(),
+                list_id: lists.first().copied().unwrap_or_default(),
+                deadline: date(fy + 1, 2, 28),
+                desk_phone: "03-5273-3047".into(),
+                clinics: "区ホームページ「特定健診 実施医療機関一覧」".into(),
+            },
+        )
+        .await
     }
 
     /// Whether this database was made by `itaku demo` (demo-only helpers

@@ -19,6 +19,8 @@ mod lists;
 mod message;
 mod op;
 mod persons;
+mod printing;
+mod render;
 mod segments;
 mod terminals;
 pub mod testing;
@@ -44,6 +46,8 @@ pub use itaku_import::{Profile as ImportProfile, SHIPPED_PROFILES};
 pub use itaku_policy::{Action, ContractStatus, Denial};
 pub use lists::{SavedProfile, TargetListView};
 pub use message::{default_template, PLACEHOLDERS};
+pub use printing::{page_ref, parse_page_ref, PrintFile, PrintKind, PrintRequest, PrintRunView, BatchView, BATCH};
+pub use render::PageOwner;
 pub use segments::TemplateVersion;
 pub use itaku_import::{segmentation_presets, Pattern, Segment, Segmentation};
 pub use persons::{NewPerson, PersonQuery, PersonView, ProvisionReport};
@@ -86,6 +90,8 @@ struct Inner {
     /// Seals users' TOTP secrets.
     user_secrets: DataKey,
     vault_keys: Mutex<HashMap<i64, Arc<DataKey>>>,
+    /// The Japanese fonts for printing, loaded at first use.
+    fonts: Mutex<Option<itaku_print::Fonts>>,
     settings: Settings,
 }
 
@@ -119,6 +125,7 @@ impl Service {
                 signer: keys.signer,
                 user_secrets: keys.user_secrets,
                 vault_keys: Mutex::new(HashMap::new()),
+                fonts: Mutex::new(None),
                 settings,
             }),
         })

@@ -58,7 +58,7 @@ impl PrintKind {
             .ok_or_else(|| ServiceError::Invalid(format!("印刷物の種類「{s}」はありません")))
     }
     /// The items the output shows.
-    fn items(self) -> ItemSet {
+    pub(crate) fn items(self) -> ItemSet {
         let mut s: ItemSet = [Item::Shimei, Item::YubinBango, Item::Jusho, Item::Katagaki]
             .into_iter()
             .collect();

@@ -125,8 +125,12 @@ impl Service {
                     let (title, body) = self.fill_for(&row, v, t);
                     let postal = get(v, Item::YubinBango);
                     let address = format!("{}{}", get(v, Item::Jusho), get(v, Item::Katagaki));
+                    // No barcode for a representative or malformed postal code
+                    // (the manual gives those none); the address still prints.
                     let barcode = itaku_jp::PostalCode::parse(&postal)
-                        .map(|pc| itaku_jp::CustomerBarcode::new(&pc, &address).bars())
+                        .ok()
+                        .and_then(|pc| itaku_jp::CustomerBarcode::new(&pc, &address).ok())
+                        .map(|b| b.bars())
                         .unwrap_or_default();
                     cards.push(Postcard {
                         page_ref: page_ref(run_id, *seq),
@@ -347,7 +351,7 @@ impl Service {
 }
 
 fn kind_items(kind: PrintKind) -> ItemSet {
-    kind.items_pub()
+    kind.items()
 }
 
 fn csv_field(s: &str) -> String {

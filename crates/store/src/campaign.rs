@@ -481,7 +481,7 @@ impl Tx {
     /// (batch, times downloaded, pages in all) per batch of a run.
     pub async fn print_downloads(&mut self, run_id: i64) -> Result<Vec<(i64, i64, i64)>> {
         let sql = self.sql(
-            "SELECT batch, COUNT(*), SUM(pages) FROM print_downloads WHERE run_id = $1 \
+            "SELECT batch, COUNT(*), CAST(SUM(pages) AS BIGINT) FROM print_downloads WHERE run_id = $1 \
              GROUP BY batch ORDER BY batch",
         );
         Ok(sqlx::query_as(&sql)

@@ -41,6 +41,7 @@ impl Layout {
             nav.push(("/ward/persons", "区の名簿"));
             nav.push(("/ward/import", "取込"));
             nav.push(("/ward/lists", "名簿の抽出"));
+            nav.push(("/ward/campaigns", "勧奨"));
             nav.push(("/ward/export", "出力"));
         }
         if matches!(role, Role::WardAdmin | Role::Inspector) {

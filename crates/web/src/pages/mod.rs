@@ -7,6 +7,7 @@ mod admin_jobs;
 mod admin_orgs;
 mod admin_users;
 mod audit;
+mod campaigns;
 mod dashboard;
 mod persons;
 mod signin;
@@ -41,6 +42,40 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/c/{contract}/{purpose}/persons/{id}",
             get(persons::contract_one),
+        )
+        .route(
+            "/ward/campaigns",
+            get(campaigns::ward_list).post(campaigns::create),
+        )
+        .route("/ward/campaigns/{id}", get(campaigns::ward_detail))
+        .route(
+            "/ward/campaigns/{id}/segments/preview",
+            post(campaigns::ward_preview),
+        )
+        .route("/ward/campaigns/{id}/{act}", post(campaigns::ward_act))
+        .route(
+            "/ward/campaigns/{id}/runs/{run}/{batch}",
+            get(campaigns::ward_download),
+        )
+        .route(
+            "/c/{contract}/{purpose}/campaigns",
+            get(campaigns::contract_list),
+        )
+        .route(
+            "/c/{contract}/{purpose}/campaigns/{id}",
+            get(campaigns::contract_detail),
+        )
+        .route(
+            "/c/{contract}/{purpose}/campaigns/{id}/segments/preview",
+            post(campaigns::contract_preview),
+        )
+        .route(
+            "/c/{contract}/{purpose}/campaigns/{id}/{act}",
+            post(campaigns::contract_act),
+        )
+        .route(
+            "/c/{contract}/{purpose}/campaigns/{id}/runs/{run}/{batch}",
+            get(campaigns::contract_download),
         )
         .route("/audit", get(audit::page))
         .route("/audit/export.csv", get(audit::export))
