@@ -54,6 +54,9 @@ pub enum PrintError {
         /// Where it had to fit, e.g. はがきの通信面.
         space: &'static str,
     },
+    /// Nothing to print: a PDF needs at least one page.
+    #[error("印刷する件数が 0 件です。抽出条件を確認してください")]
+    Empty,
     /// typst refused the document. This is a fault in this crate's
     /// templates, not in the data: report it to the developers.
     #[error("帳票の組版に失敗しました（開発者に連絡してください）: {0}")]

@@ -20,6 +20,7 @@ mod check;
 mod error;
 mod fonts;
 mod label;
+mod plain;
 mod postcard;
 mod text;
 mod vertical;
@@ -29,6 +30,7 @@ mod world;
 pub use error::PrintError;
 pub use fonts::{Fonts, SYSTEM_FONTS};
 pub use label::{labels, Label, LabelSheet, SheetGeometry};
+pub use plain::plain_pages;
 pub use postcard::{
     postcards, postcards_batched, postcards_parallel, Postcard, PostcardBatches, Sender,
 };

@@ -95,6 +95,9 @@ pub(crate) fn render(
     expected_pages: usize,
     space: &'static str,
 ) -> Result<Pdf, PrintError> {
+    if expected_pages == 0 {
+        return Err(PrintError::Empty);
+    }
     let (main_id, data_id) =
         (*FILES).ok_or_else(|| PrintError::Compile("仮想ファイルの名前が不正です".into()))?;
     let json = serde_json::to_vec(data).map_err(|e| PrintError::Compile(e.to_string()))?;
