@@ -19,11 +19,11 @@ pub mod sign;
 pub mod token;
 pub mod totp;
 
-pub use random::array as random_bytes;
 pub use chain::{chain_hash, sha256, sha256_hex, GENESIS};
 pub use error::{CryptoError, Result};
 pub use keys::{DataKey, MasterKey};
 pub use password::{dummy_verify, hash_password, verify_password, PasswordCheck};
+pub use random::array as random_bytes;
 pub use sign::{SigningKey, VerifyingKey, SIGNATURE_LEN};
 pub use token::{constant_time_eq, random_token, token_digest};
 pub use totp::TotpSecret;

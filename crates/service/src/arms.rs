@@ -143,7 +143,8 @@ fn report(d: ArmDesign, members: &[MemberRow]) -> Result<ArmReport> {
         })
         .collect();
     let mut sorted = rows.clone();
-    sorted.sort_by(|a, b| (a.stratum.as_str(), a.person_id).cmp(&(b.stratum.as_str(), b.person_id)));
+    sorted
+        .sort_by(|a, b| (a.stratum.as_str(), a.person_id).cmp(&(b.stratum.as_str(), b.person_id)));
     let alloc = Allocation {
         design,
         rows: sorted,
@@ -277,13 +278,15 @@ impl Service {
             .campaign_op(actor, id, Action::Read, ItemSet::new())
             .await?;
         if row.design.is_empty() {
-            op.finish(&[], &format!("campaign {id}: arm report")).await?;
+            op.finish(&[], &format!("campaign {id}: arm report"))
+                .await?;
             return Ok(None);
         }
         let d: ArmDesign =
             serde_json::from_str(&row.design).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let members = op.tx.campaign_members(id).await?;
-        op.finish(&[], &format!("campaign {id}: arm report")).await?;
+        op.finish(&[], &format!("campaign {id}: arm report"))
+            .await?;
         report(d, &members).map(Some)
     }
 }

@@ -272,7 +272,9 @@ impl Service {
             )));
         }
         let list = op.tx.target_list(c.list_id).await?.ok_or_else(|| {
-            ServiceError::Invalid("対象者リストが見つかりません。先にリストを確定してください".into())
+            ServiceError::Invalid(
+                "対象者リストが見つかりません。先にリストを確定してください".into(),
+            )
         })?;
         let mut ids = Vec::with_capacity(list.members as usize);
         let mut after = 0;
@@ -414,7 +416,10 @@ impl Service {
         let design = if r.design.is_empty() {
             None
         } else {
-            Some(serde_json::from_str(&r.design).map_err(|e| ServiceError::Internal(e.to_string()))?)
+            Some(
+                serde_json::from_str(&r.design)
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?,
+            )
         };
         let mut segments = Vec::new();
         if let Some(s) = &segmentation {
@@ -483,7 +488,10 @@ impl Service {
         actor: &Actor,
     ) -> Result<Vec<crate::view::ContractView>> {
         let mut op = self
-            .begin(actor, OpRequest::new(Action::Provision, Scope::Ward, "contract"))
+            .begin(
+                actor,
+                OpRequest::new(Action::Provision, Scope::Ward, "contract"),
+            )
             .await?;
         let ids: Vec<i64> = op
             .tx
@@ -527,8 +535,11 @@ impl Service {
         }
         self.campaign_event(&mut op, id, Some(from), to, note.trim())
             .await?;
-        op.finish(&[], &format!("campaign {id}: {} -> {}", from.code(), to.code()))
-            .await
+        op.finish(
+            &[],
+            &format!("campaign {id}: {} -> {}", from.code(), to.code()),
+        )
+        .await
     }
 }
 

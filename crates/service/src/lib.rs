@@ -29,8 +29,8 @@ mod view;
 
 pub use actor::{Actor, ActorKind};
 pub use admin::{check_password_strength, NewContractSpec, NewUserSpec};
-pub use audit::{AuditEntryView, AuditQuery, Checkpoint, UserAccessReport, VerifyReport};
 pub use arms::{ArmDesign, ArmReport, ArmRequest, ArmSpec, Eligibility, StratumRow};
+pub use audit::{AuditEntryView, AuditQuery, Checkpoint, UserAccessReport, VerifyReport};
 pub use auth::{SessionInfo, SignIn, SignedIn};
 pub use bootstrap::{create_master_key_file, read_master_key_file};
 pub use campaigns::{
@@ -42,15 +42,17 @@ pub use demo::{DemoLogin, DemoSummary};
 pub use error::{Result, ServiceError};
 pub use import::ImportReport;
 pub use itaku_import::{presets as extraction_presets, Checkup, Condition, Rule};
+pub use itaku_import::{segmentation_presets, Pattern, Segment, Segmentation};
 pub use itaku_import::{Profile as ImportProfile, SHIPPED_PROFILES};
 pub use itaku_policy::{Action, ContractStatus, Denial};
 pub use lists::{SavedProfile, TargetListView};
 pub use message::{default_template, PLACEHOLDERS};
-pub use printing::{page_ref, parse_page_ref, PrintFile, PrintKind, PrintRequest, PrintRunView, BatchView, BATCH};
+pub use persons::{NewPerson, PersonQuery, PersonView, ProvisionReport};
+pub use printing::{
+    page_ref, parse_page_ref, BatchView, PrintFile, PrintKind, PrintRequest, PrintRunView, BATCH,
+};
 pub use render::PageOwner;
 pub use segments::TemplateVersion;
-pub use itaku_import::{segmentation_presets, Pattern, Segment, Segmentation};
-pub use persons::{NewPerson, PersonQuery, PersonView, ProvisionReport};
 pub use terminals::{normalize_fingerprint, TerminalView};
 pub use time::jst_display;
 pub use view::{ContractView, JobView, OrgView, PurposeView, UserView, WorkContext};

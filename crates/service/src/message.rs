@@ -49,7 +49,10 @@ pub fn check_template(title: &str, body: &str) -> Result<()> {
     for text in [title, body] {
         for p in placeholders(text)? {
             if !PLACEHOLDERS.iter().any(|(name, _)| *name == p) {
-                let known: Vec<String> = PLACEHOLDERS.iter().map(|(n, _)| format!("{{{n}}}")).collect();
+                let known: Vec<String> = PLACEHOLDERS
+                    .iter()
+                    .map(|(n, _)| format!("{{{n}}}"))
+                    .collect();
                 return Err(ServiceError::Invalid(format!(
                     "差し込み項目「{{{p}}}」はありません。使えるもの: {}",
                     known.join("、")
@@ -136,7 +139,15 @@ mod tests {
         for loss in [true, false] {
             let (title, body) = default_template("5年間未受診", loss);
             check_template(&title, &body).unwrap();
-            let filled = fill(&body, &[("氏名", "A"), ("期限", "B"), ("問合せ電話", "C"), ("医療機関", "D")]);
+            let filled = fill(
+                &body,
+                &[
+                    ("氏名", "A"),
+                    ("期限", "B"),
+                    ("問合せ電話", "C"),
+                    ("医療機関", "D"),
+                ],
+            );
             assert!(!filled.contains('{'), "{filled}");
         }
     }

@@ -229,7 +229,9 @@ impl Service {
             _ => {}
         }
         if state == CampaignState::Closed {
-            return Err(ServiceError::Conflict("終了した勧奨は印刷できません".into()));
+            return Err(ServiceError::Conflict(
+                "終了した勧奨は印刷できません".into(),
+            ));
         }
         if ckind == CampaignKind::Postcard && state < CampaignState::Segmented {
             return Err(ServiceError::Conflict(
@@ -307,9 +309,17 @@ impl Service {
         let by_id: HashMap<i64, &MemberRow> = chosen.iter().map(|m| (m.person_id, *m)).collect();
         for (i, p) in persons.iter().enumerate() {
             let Some(v) = values.get(p) else { continue };
-            let mut texts: Vec<String> = kind.items().iter().filter_map(|it| v.get(&it).cloned()).collect();
+            let mut texts: Vec<String> = kind
+                .items()
+                .iter()
+                .filter_map(|it| v.get(&it).cloned())
+                .collect();
             if kind == PrintKind::Postcards {
-                if let Some(t) = by_id.get(p).and_then(|m| m.segment.as_ref()).and_then(|s| templates.get(s)) {
+                if let Some(t) = by_id
+                    .get(p)
+                    .and_then(|m| m.segment.as_ref())
+                    .and_then(|s| templates.get(s))
+                {
                     let filled = self.fill_for(&row, v, t);
                     texts.push(filled.0);
                     texts.push(filled.1);
@@ -317,25 +327,39 @@ impl Service {
             }
             let missing = fonts.missing_glyphs(&texts.join(""));
             if !missing.is_empty() {
-                let chars: String = missing.iter().map(|c| format!("U+{:04X}", *c as u32)).collect::<Vec<_>>().join(" ");
+                let chars: String = missing
+                    .iter()
+                    .map(|c| format!("U+{:04X}", *c as u32))
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 problems.push(format!("{}番目（対象者 {p}）: {chars}", i + 1));
             }
         }
         if !problems.is_empty() {
-            op.finish(&persons, "print refused: characters without glyphs").await?;
+            op.finish(&persons, "print refused: characters without glyphs")
+                .await?;
             return Err(ServiceError::Invalid(format!(
                 "字形のない文字（外字など）があるため印刷できません。外字を登録するか名簿を修正してください: {}",
                 problems.iter().take(20).cloned().collect::<Vec<_>>().join("／")
             )));
         }
         let versions: BTreeMap<String, i64> = if kind == PrintKind::Postcards {
-            templates.iter().map(|(s, t)| (s.clone(), t.version)).collect()
+            templates
+                .iter()
+                .map(|(s, t)| (s.clone(), t.version))
+                .collect()
         } else {
             BTreeMap::new()
         };
-        let versions_json = serde_json::to_string(&versions).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let versions_json =
+            serde_json::to_string(&versions).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let actor_name = match op.actor_user() {
-            Some(u) => op.tx.user(u).await?.map(|u| format!("{} ({})", u.display_name, u.login)).unwrap_or_default(),
+            Some(u) => op
+                .tx
+                .user(u)
+                .await?
+                .map(|u| format!("{} ({})", u.display_name, u.login))
+                .unwrap_or_default(),
             None => "system".into(),
         };
         let now = op.now_ts();
@@ -358,9 +382,20 @@ impl Service {
             )
             .await?;
         if state < CampaignState::Printed {
-            let note = format!("{} {}人・{}ページ（R{run_id:05}）", kind.label(), persons.len(), pages);
-            self.campaign_event(&mut op, campaign_id, Some(state), CampaignState::Printed, &note)
-                .await?;
+            let note = format!(
+                "{} {}人・{}ページ（R{run_id:05}）",
+                kind.label(),
+                persons.len(),
+                pages
+            );
+            self.campaign_event(
+                &mut op,
+                campaign_id,
+                Some(state),
+                CampaignState::Printed,
+                &note,
+            )
+            .await?;
         }
         let records: Vec<i64> = chosen.iter().map(|m| side.record(m)).collect();
         op.finish(
@@ -413,7 +448,8 @@ impl Service {
             let d = op.tx.print_downloads(r.id).await?;
             out.push(run_view(r, &d)?);
         }
-        op.finish(&[], &format!("campaign {campaign_id}: print register")).await?;
+        op.finish(&[], &format!("campaign {campaign_id}: print register"))
+            .await?;
         Ok(out)
     }
 }

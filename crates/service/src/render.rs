@@ -86,7 +86,8 @@ impl Service {
             BATCH
         };
         if batch < 1 || (batch - 1) * per >= run.persons {
-            op.finish(&[], &format!("run {run_id}: no batch {batch}")).await?;
+            op.finish(&[], &format!("run {run_id}: no batch {batch}"))
+                .await?;
             return Err(ServiceError::not_found());
         }
         let items = op
@@ -96,7 +97,9 @@ impl Service {
         let members: Vec<MemberRow> = {
             let all = op.tx.campaign_members(run.campaign_id).await?;
             let wanted: std::collections::HashSet<i64> = items.iter().map(|i| i.1).collect();
-            all.into_iter().filter(|m| wanted.contains(&m.person_id)).collect()
+            all.into_iter()
+                .filter(|m| wanted.contains(&m.person_id))
+                .collect()
         };
         let refs: Vec<&MemberRow> = members.iter().collect();
         let values = self.member_values(&mut op, side, &refs).await?;
@@ -219,7 +222,10 @@ impl Service {
             }
             PrintKind::PrintData => {
                 let allowed = op.allowed.clone();
-                let cols: Vec<Item> = kind_items(kind).iter().filter(|i| allowed.contains(*i)).collect();
+                let cols: Vec<Item> = kind_items(kind)
+                    .iter()
+                    .filter(|i| allowed.contains(*i))
+                    .collect();
                 let mut text = String::from("印刷番号,区分");
                 for c in &cols {
                     text.push(',');
@@ -277,9 +283,19 @@ impl Service {
 
     /// Record a postcard returned undeliverable (宛所不明): an outcome for
     /// the analysis, and no more mail to that person from this campaign.
-    pub async fn record_returned(&self, actor: &Actor, page: &str, reason: &str) -> Result<PageOwner> {
-        let reason = if reason.trim().is_empty() { "宛所不明" } else { reason.trim() };
-        self.page_owner(actor, page, Action::Write, Some(reason)).await
+    pub async fn record_returned(
+        &self,
+        actor: &Actor,
+        page: &str,
+        reason: &str,
+    ) -> Result<PageOwner> {
+        let reason = if reason.trim().is_empty() {
+            "宛所不明"
+        } else {
+            reason.trim()
+        };
+        self.page_owner(actor, page, Action::Write, Some(reason))
+            .await
     }
 
     async fn page_owner(
@@ -329,7 +345,11 @@ impl Service {
             &format!(
                 "page {}{}",
                 page_ref(run_id, seq),
-                if returned.is_some() { ": returned mail recorded" } else { "" }
+                if returned.is_some() {
+                    ": returned mail recorded"
+                } else {
+                    ""
+                }
             ),
         )
         .await?;

@@ -31,9 +31,7 @@ impl Service {
     ) -> Result<Vec<SegmentCount>> {
         s.validate()
             .map_err(|e| ServiceError::Invalid(e.to_string()))?;
-        let (mut op, _) = self
-            .campaign_op(actor, id, Action::Read, s.items())
-            .await?;
+        let (mut op, _) = self.campaign_op(actor, id, Action::Read, s.items()).await?;
         let members = op.tx.campaign_members(id).await?;
         let refs: Vec<&MemberRow> = members.iter().collect();
         let values = self.member_values(&mut op, Side::of(actor), &refs).await?;
@@ -70,13 +68,20 @@ impl Service {
         let empty = BTreeMap::new();
         let assigned: Vec<(i64, &str)> = members
             .iter()
-            .map(|m| (m.person_id, s.assign(values.get(&m.person_id).unwrap_or(&empty))))
+            .map(|m| {
+                (
+                    m.person_id,
+                    s.assign(values.get(&m.person_id).unwrap_or(&empty)),
+                )
+            })
             .collect();
         op.tx.set_member_segments(id, &assigned).await?;
         op.tx
             .update_campaign(id, CampaignColumn::Segmentation, &s.to_toml())
             .await?;
-        op.tx.update_campaign(id, CampaignColumn::Design, "").await?;
+        op.tx
+            .update_campaign(id, CampaignColumn::Design, "")
+            .await?;
         let counts = count(s, members.iter().map(|m| values.get(&m.person_id)));
         let summary: Vec<String> = counts
             .iter()
@@ -91,8 +96,11 @@ impl Service {
         )
         .await?;
         let ids: Vec<i64> = members.iter().map(|m| Side::of(actor).record(m)).collect();
-        op.finish(&ids, &format!("campaign {id}: segmented ({})", summary.join(", ")))
-            .await?;
+        op.finish(
+            &ids,
+            &format!("campaign {id}: segmented ({})", summary.join(", ")),
+        )
+        .await?;
         Ok(counts)
     }
 
@@ -110,7 +118,9 @@ impl Service {
             .campaign_op(actor, id, Action::Write, ItemSet::new())
             .await?;
         if CampaignState::parse(&row.state)? == CampaignState::Closed {
-            return Err(ServiceError::Conflict("終了した勧奨の文面は変更できません".into()));
+            return Err(ServiceError::Conflict(
+                "終了した勧奨の文面は変更できません".into(),
+            ));
         }
         let known = Segmentation::from_toml(&row.segmentation)
             .map(|s| s.codes_and_names().into_iter().any(|(c, _)| c == segment))
@@ -126,8 +136,11 @@ impl Service {
             .tx
             .insert_template(id, segment, title.trim(), body.trim(), by, &now)
             .await?;
-        op.finish(&[], &format!("campaign {id}: template {segment} v{version}"))
-            .await?;
+        op.finish(
+            &[],
+            &format!("campaign {id}: template {segment} v{version}"),
+        )
+        .await?;
         Ok(version)
     }
 
@@ -158,7 +171,8 @@ fn count<'a>(
     let empty = BTreeMap::new();
     let mut n: BTreeMap<String, i64> = BTreeMap::new();
     for v in values {
-        *n.entry(s.assign(v.unwrap_or(&empty)).to_owned()).or_default() += 1;
+        *n.entry(s.assign(v.unwrap_or(&empty)).to_owned())
+            .or_default() += 1;
     }
     s.codes_and_names()
         .into_iter()

@@ -80,7 +80,11 @@ async fn handler_takes_a_list_through_segments_arms_and_printing(svc: Service, d
     let id = demo.campaign_id;
     let c = svc.campaign(&h, id).await.unwrap();
     assert_eq!(c.state, CampaignState::Draft);
-    assert!(c.members > 20, "the seed 002 list has people: {}", c.members);
+    assert!(
+        c.members > 20,
+        "the seed 002 list has people: {}",
+        c.members
+    );
     assert!(c.callable > 0 && c.callable < c.members);
 
     // Segments: every member in exactly one, counts as previewed.
@@ -104,15 +108,28 @@ async fn handler_takes_a_list_through_segments_arms_and_printing(svc: Service, d
     // Messages, versioned.
     for s in &applied {
         let (title, body) = default_template(&s.name, s.code == "never");
-        assert_eq!(svc.save_template(&h, id, &s.code, &title, &body).await.unwrap(), 1);
+        assert_eq!(
+            svc.save_template(&h, id, &s.code, &title, &body)
+                .await
+                .unwrap(),
+            1
+        );
     }
     let never = &applied[0].code;
     let v2 = svc
-        .save_template(&h, id, never, "{年度} 健診のご案内", "{氏名} 様\n\n期限は{期限}です。")
+        .save_template(
+            &h,
+            id,
+            never,
+            "{年度} 健診のご案内",
+            "{氏名} 様\n\n期限は{期限}です。",
+        )
         .await
         .unwrap();
     assert_eq!(v2, 2);
-    let bad = svc.save_template(&h, id, never, "案内", "{なまえ} 様").await;
+    let bad = svc
+        .save_template(&h, id, never, "案内", "{なまえ} 様")
+        .await;
     assert!(bad.unwrap_err().to_string().contains("{なまえ}"));
 
     // Arms: reproducible from the stored seed, only callable members.
@@ -123,11 +140,17 @@ async fn handler_takes_a_list_through_segments_arms_and_printing(svc: Service, d
     assert_eq!(r1.not_randomised as i64, c.members - c.callable);
     assert_eq!(r1.arm_counts.iter().sum::<u64>() as i64, c.callable);
     let diff = r1.arm_counts[0].abs_diff(r1.arm_counts[1]);
-    assert!(diff <= r1.strata.len() as u64 * 2, "permuted blocks keep arms even");
+    assert!(
+        diff <= r1.strata.len() as u64 * 2,
+        "permuted blocks keep arms even"
+    );
     assert!(!r1.srm_mismatch);
     let r2 = svc.assign_arms(&h, id, &req).await.unwrap();
     assert_eq!(r1.arm_counts, r2.arm_counts);
-    assert_eq!(svc.campaign(&h, id).await.unwrap().state, CampaignState::Assigned);
+    assert_eq!(
+        svc.campaign(&h, id).await.unwrap().state,
+        CampaignState::Assigned
+    );
 
     // A print run: all members, two pages each, message versions recorded.
     let run = svc
@@ -147,7 +170,10 @@ async fn handler_takes_a_list_through_segments_arms_and_printing(svc: Service, d
     let owner = svc.identify_page(&h, &page_ref(run.id, 3)).await.unwrap();
     assert!(!owner.shimei.is_empty());
     assert!(text.contains(owner.shimei.split(['　', ' ']).next().unwrap()));
-    assert_eq!(svc.campaign(&h, id).await.unwrap().state, CampaignState::Printed);
+    assert_eq!(
+        svc.campaign(&h, id).await.unwrap().state,
+        CampaignState::Printed
+    );
     let register = svc.print_runs(&h, id).await.unwrap();
     assert_eq!(register[0].batches[0].downloads, 1);
 
@@ -205,7 +231,15 @@ async fn handler_takes_a_list_through_segments_arms_and_printing(svc: Service, d
     let path: Vec<String> = events.iter().map(|e| e.to.clone()).collect();
     assert_eq!(
         path,
-        ["下書き", "区分済み", "割付済み", "割付済み", "印刷済み", "勧奨中", "終了"]
+        [
+            "下書き",
+            "区分済み",
+            "割付済み",
+            "割付済み",
+            "印刷済み",
+            "勧奨中",
+            "終了"
+        ]
     );
     assert!(events[1].actor.contains("mirai-tsuchi"));
 
@@ -222,7 +256,9 @@ async fn handler_takes_a_list_through_segments_arms_and_printing(svc: Service, d
         )
         .await
         .unwrap();
-    assert!(prints.iter().any(|e| e.reason.contains("batch 1") && !e.record_ids.is_empty()));
+    assert!(prints
+        .iter()
+        .any(|e| e.reason.contains("batch 1") && !e.record_ids.is_empty()));
 }
 
 async fn refusals_are_audited_and_leave_nothing(svc: Service, demo: DemoSummary) {
@@ -231,8 +267,14 @@ async fn refusals_are_audited_and_leave_nothing(svc: Service, demo: DemoSummary)
     // The phone handler's purpose has no address: no postcards from there.
     let denwa = handler(&svc, &demo, "mirai-denwa", "denwa_kansho").await;
     let (_, _, by_history) = segmentation_presets(2026).remove(0);
-    let e = svc.apply_segmentation(&denwa, id, &by_history).await.unwrap_err();
-    assert!(matches!(e, ServiceError::Denied(Denial::ItemsOutsidePurpose(_))), "{e}");
+    let e = svc
+        .apply_segmentation(&denwa, id, &by_history)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, ServiceError::Denied(Denial::ItemsOutsidePurpose(_))),
+        "{e}"
+    );
     // Another contractor does not even see the campaign.
     let other = user(&svc, "tdi-sekinin")
         .await
@@ -257,7 +299,9 @@ async fn refusals_are_audited_and_leave_nothing(svc: Service, demo: DemoSummary)
     assert!(outsider.is_not_found());
     // Ward staff cannot work in the contractor's vault.
     let ward = user(&svc, "hokenshi").await;
-    let as_ward_in_contract = ward.clone().in_contract(ContractId(demo.contract_id), Some("tsuchi_kansho".into()));
+    let as_ward_in_contract = ward
+        .clone()
+        .in_contract(ContractId(demo.contract_id), Some("tsuchi_kansho".into()));
     assert!(matches!(
         svc.apply_segmentation(&as_ward_in_contract, id, &seg).await,
         Err(ServiceError::Denied(_))
@@ -305,7 +349,9 @@ async fn characters_without_a_glyph_stop_a_print_run(svc: Service, demo: DemoSum
     ] {
         values.insert(i, v.to_owned());
     }
-    svc.register_persons(&ward, &[NewPerson { values }]).await.unwrap();
+    svc.register_persons(&ward, &[NewPerson { values }])
+        .await
+        .unwrap();
     let list = svc
         .freeze_list(
             &ward,

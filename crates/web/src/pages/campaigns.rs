@@ -491,7 +491,16 @@ async fn act(
         }
         Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
             let seg = matches!(what, Act::Segment).then_some(f.segmentation);
-            detail(st, a, &side, id, DetailQuery::default(), Some(e.to_string()), seg).await
+            detail(
+                st,
+                a,
+                &side,
+                id,
+                DetailQuery::default(),
+                Some(e.to_string()),
+                seg,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -543,7 +552,13 @@ struct PreviewFragment {
 }
 
 /// htmx: the sizes a segmentation would give.
-async fn preview(st: &AppState, a: &Authed, side: Side, id: i64, f: ActionForm) -> Result<Response, WebError> {
+async fn preview(
+    st: &AppState,
+    a: &Authed,
+    side: Side,
+    id: i64,
+    f: ActionForm,
+) -> Result<Response, WebError> {
     a.check_csrf(Some(&f._csrf))?;
     let result = match Segmentation::from_toml(&f.segmentation) {
         Ok(s) => st.svc.preview_segmentation(&side.actor, id, &s).await,
