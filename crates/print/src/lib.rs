@@ -32,7 +32,8 @@ pub use fonts::{Fonts, SYSTEM_FONTS};
 pub use label::{labels, Label, LabelSheet, SheetGeometry};
 pub use plain::plain_pages;
 pub use postcard::{
-    postcards, postcards_batched, postcards_parallel, Postcard, PostcardBatches, Sender,
+    postcard_png, postcards, postcards_batched, postcards_parallel, Postcard, PostcardBatches,
+    Sender,
 };
 pub use voucher::{vouchers, Voucher, VoucherDesk};
 

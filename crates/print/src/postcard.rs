@@ -231,3 +231,17 @@ fn bars(bars: &[Bar]) -> String {
         })
         .collect()
 }
+
+/// One side of one card (0 address, 1 message) as PNG, checked like a
+/// print: a proof on screen of exactly what will print.
+pub fn postcard_png(
+    fonts: &Fonts,
+    sender: &Sender,
+    card: &Postcard,
+    side: usize,
+    pixel_per_pt: f32,
+) -> Result<Vec<u8>, PrintError> {
+    let sender_json = prepare_all(fonts, sender, std::slice::from_ref(card))?;
+    let data = json!({ "sender": sender_json, "cards": [card_json(fonts, card)?] });
+    crate::world::render_png(fonts, TEMPLATE, &data, side.min(1), pixel_per_pt)
+}

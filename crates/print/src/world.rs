@@ -181,3 +181,45 @@ fn collect_tofu(frame: &Frame, out: &mut BTreeSet<char>) {
         }
     }
 }
+
+/// Compiles like [`render`] and rasterises one page to PNG, for a proof
+/// on screen (校正刷り). `pixel_per_pt` 2.0 gives about 144 dpi.
+pub(crate) fn render_png(
+    fonts: &Fonts,
+    template: &str,
+    data: &serde_json::Value,
+    page: usize,
+    pixel_per_pt: f32,
+) -> Result<Vec<u8>, PrintError> {
+    let (main_id, data_id) =
+        (*FILES).ok_or_else(|| PrintError::Compile("仮想ファイルの名前が不正です".into()))?;
+    let json = serde_json::to_vec(data).map_err(|e| PrintError::Compile(e.to_string()))?;
+    let world = PrintWorld {
+        fonts,
+        main: Source::new(main_id, template.to_owned()),
+        data_id,
+        data: Bytes::new(json),
+    };
+    let result = typst::compile::<PagedDocument>(&world).output;
+    comemo::evict(2);
+    let document = result.map_err(|errors| compile_error(&errors, "校正刷り"))?;
+    let page = document
+        .pages()
+        .get(page)
+        .ok_or_else(|| PrintError::Compile(format!("{page} ページ目はありません")))?;
+    let mut tofu = BTreeSet::new();
+    collect_tofu(&page.frame, &mut tofu);
+    if !tofu.is_empty() {
+        return Err(PrintError::MissingGlyphs {
+            chars: tofu,
+            where_: "組版結果".into(),
+        });
+    }
+    let options = typst_render::RenderOptions {
+        pixel_per_pt: f64::from(pixel_per_pt).into(),
+        ..Default::default()
+    };
+    typst_render::render(page, &options)
+        .encode_png()
+        .map_err(|e| PrintError::Export(e.to_string()))
+}

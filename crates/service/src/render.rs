@@ -125,26 +125,7 @@ impl Service {
                     let t = seg_of(*p)
                         .and_then(|s| templates.get(&s))
                         .ok_or_else(|| ServiceError::Internal(format!("template for {p}")))?;
-                    let (title, body) = self.fill_for(&row, v, t);
-                    let postal = get(v, Item::YubinBango);
-                    let address = format!("{}{}", get(v, Item::Jusho), get(v, Item::Katagaki));
-                    // No barcode for a representative or malformed postal code
-                    // (the manual gives those none); the address still prints.
-                    let barcode = itaku_jp::PostalCode::parse(&postal)
-                        .ok()
-                        .and_then(|pc| itaku_jp::CustomerBarcode::new(&pc, &address).ok())
-                        .map(|b| b.bars())
-                        .unwrap_or_default();
-                    cards.push(Postcard {
-                        page_ref: page_ref(run_id, *seq),
-                        postal_code: postal,
-                        jusho: get(v, Item::Jusho),
-                        katagaki: get(v, Item::Katagaki),
-                        shimei: get(v, Item::Shimei),
-                        barcode,
-                        message_title: title,
-                        message_body: body,
-                    });
+                    cards.push(self.postcard_for(&row, page_ref(run_id, *seq), v, t));
                 }
                 let pdf = itaku_print::postcards(&fonts, &sender, &cards)
                     .map_err(|e| ServiceError::Invalid(e.to_string()))?;
@@ -274,6 +255,95 @@ impl Service {
         )
         .await?;
         Ok(file)
+    }
+
+    /// One person's postcard: address side and the segment's message.
+    fn postcard_for(
+        &self,
+        row: &itaku_store::CampaignRow,
+        page_ref: String,
+        v: &BTreeMap<Item, String>,
+        t: &itaku_store::TemplateRow,
+    ) -> Postcard {
+        let get = |i: Item| v.get(&i).cloned().unwrap_or_default();
+        let (title, body) = self.fill_for(row, v, t);
+        let postal = get(Item::YubinBango);
+        let address = format!("{}{}", get(Item::Jusho), get(Item::Katagaki));
+        // No barcode for a representative or malformed postal code (the
+        // manual gives those none); the address still prints.
+        let barcode = itaku_jp::PostalCode::parse(&postal)
+            .ok()
+            .and_then(|pc| itaku_jp::CustomerBarcode::new(&pc, &address).ok())
+            .map(|b| b.bars())
+            .unwrap_or_default();
+        Postcard {
+            page_ref,
+            postal_code: postal,
+            jusho: get(Item::Jusho),
+            katagaki: get(Item::Katagaki),
+            shimei: get(Item::Shimei),
+            barcode,
+            message_title: title,
+            message_body: body,
+        }
+    }
+
+    /// 校正刷り: a segment's postcard as it will print, for its first
+    /// member, as a PNG of one side (0 address, 1 message). Shows a
+    /// person's name and address on screen, so it is an audited read.
+    pub async fn proof_postcard(
+        &self,
+        actor: &Actor,
+        campaign_id: i64,
+        segment: &str,
+        side_no: usize,
+    ) -> Result<Vec<u8>> {
+        let side = Side::of(actor);
+        let (mut op, row) = self
+            .campaign_op(
+                actor,
+                campaign_id,
+                Action::Read,
+                kind_items(PrintKind::Postcards),
+            )
+            .await?;
+        let members = op.tx.campaign_members(campaign_id).await?;
+        let Some(first) = members
+            .iter()
+            .find(|m| m.segment.as_deref() == Some(segment) && m.returned_at.is_none())
+        else {
+            op.finish(
+                &[],
+                &format!("campaign {campaign_id}: no proof for {segment}"),
+            )
+            .await?;
+            return Err(ServiceError::not_found());
+        };
+        let templates = op.tx.templates(campaign_id).await?;
+        let Some(t) = templates.into_iter().find(|t| t.segment == segment) else {
+            op.finish(
+                &[],
+                &format!("campaign {campaign_id}: no message for {segment}"),
+            )
+            .await?;
+            return Err(ServiceError::Conflict(
+                "この区分の文面がまだ保存されていません".into(),
+            ));
+        };
+        let values = self.member_values(&mut op, side, &[first]).await?;
+        let empty = BTreeMap::new();
+        let v = values.get(&first.person_id).unwrap_or(&empty);
+        let card = self.postcard_for(&row, format!("校正 第{}版", t.version), v, &t);
+        let sender = self.sender(&mut op.tx).await?;
+        let fonts = self.fonts()?;
+        let png = itaku_print::postcard_png(&fonts, &sender, &card, side_no.min(1), 2.0)
+            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        op.finish(
+            &[side.record(first)],
+            &format!("campaign {campaign_id}: proof of {segment} v{}", t.version),
+        )
+        .await?;
+        Ok(png)
     }
 
     /// Who a page was printed for. Reads the name, audited.

@@ -1100,6 +1100,7 @@ both!(
     handler_sees_only_the_purpose_and_searches_live,
     menus_work_and_nothing_leaves_the_server,
     sign_out_holds_against_the_back_button,
+    campaign_goes_from_list_to_printed_postcards,
 );
 
 /// A known product bug, kept as a test to turn on once fixed (see the
@@ -1147,4 +1148,168 @@ async fn no_personal_data_in_storage_after_sign_out(b: Browser) {
         kept.first(),
         stored.len()
     );
+}
+
+/// How many of the campaign's message forms are not yet saved.
+async fn unsaved_messages(b: &Browser) -> u64 {
+    b.js(
+        "return [...document.querySelectorAll(\"form[id^='template-'] h3 .tag\")]\
+         .filter(t => t.textContent.includes('未保存')).length;",
+        vec![],
+    )
+    .await
+    .as_u64()
+    .unwrap_or(0)
+}
+
+/// 6. A campaign end to end in the browser: ward staff create it from a
+///    frozen list; the 通知勧奨 handler segments it (htmx preview), saves a
+///    message per segment, assigns arms, looks at the postcard proof (the
+///    rendered postcard, screenshot kept), prints, downloads the PDF and
+///    records a returned postcard.
+async fn campaign_goes_from_list_to_printed_postcards(b: Browser) {
+    let cid = b.server.contract_id;
+    b.sign_in("hokenshi").await;
+    b.menu("勧奨", "/ward/campaigns").await;
+    b.fill("#c-name", "ブラウザで作る勧奨").await;
+    b.js(
+        "document.querySelector('#c-contract').value = arguments[0];\
+         document.querySelector('#c-list').selectedIndex = 1;\
+         document.querySelector('#c-deadline').value = '2027-02-28';",
+        vec![Value::String(format!("{cid}/tsuchi_kansho"))],
+    )
+    .await;
+    b.fill("#c-phone", "03-5273-3047").await;
+    b.fill("#c-clinics", "区ホームページ").await;
+    b.click("#new-campaign button[type='submit']").await;
+    b.wait_until("the new campaign's page", || async {
+        b.path().await.starts_with("/ward/campaigns/")
+    })
+    .await;
+    let id: i64 = b.path().await.rsplit('/').next().unwrap().parse().unwrap();
+    assert_eq!(b.text("#campaign-state").await, "下書き");
+    b.sign_out().await;
+
+    b.sign_in("mirai-tsuchi").await;
+    b.click_link("勧奨（はがき・受診票）").await;
+    let base = format!("/c/{cid}/tsuchi_kansho/campaigns");
+    b.wait_for_path(&base).await;
+    b.click_link("ブラウザで作る勧奨").await;
+    let here = format!("{base}/{id}");
+    b.wait_for_path(&here).await;
+    b.assert_stays_on_server().await;
+
+    // Segments: preview in place, then apply.
+    b.click("#segment-form button[type='button']").await;
+    b.wait_until("the segment sizes", || async {
+        b.count("#seg-preview table").await == 1
+    })
+    .await;
+    assert!(b.text("#seg-preview").await.contains("5年間未受診"));
+    b.click("#segment-form button[type='submit']").await;
+    b.wait_until("the segments to be applied", || async {
+        b.count("#notice").await == 1 && b.text("#campaign-state").await == "区分済み"
+    })
+    .await;
+
+    // A message per segment: save each draft.
+    let mut left = unsaved_messages(&b).await;
+    assert!(left >= 2, "drafts for every segment");
+    while left > 0 {
+        b.js(
+            "const f = [...document.querySelectorAll(\"form[id^='template-']\")]\
+             .find(f => f.querySelector('h3 .tag').textContent.includes('未保存'));\
+             f.querySelector('button[type=submit]').click();",
+            vec![],
+        )
+        .await;
+        let before = left;
+        b.wait_until("the message to be saved", || async {
+            b.count("form[id^='template-']").await > 0 && unsaved_messages(&b).await < before
+        })
+        .await;
+        left = unsaved_messages(&b).await;
+    }
+
+    // Arms.
+    b.click("#arm-form button[type='submit']").await;
+    b.wait_until("the arm report", || async {
+        b.count("#reproduced").await == 1
+    })
+    .await;
+    assert_eq!(b.text("#reproduced").await, "一致");
+    assert_eq!(b.text("#campaign-state").await, "割付済み");
+
+    // The proof: the postcard as it will print.
+    let proof = b
+        .js(
+            "return document.querySelector(\"a[id^='proof-']\").getAttribute('href');",
+            vec![],
+        )
+        .await;
+    b.open(proof.as_str().unwrap()).await;
+    b.wait_until("both sides of the postcard", || async {
+        b.js(
+            "return ['#proof-address', '#proof-message'].every(s => {\
+               const i = document.querySelector(s); return i && i.complete && i.naturalWidth > 0; });",
+            vec![],
+        )
+        .await
+            == Value::Bool(true)
+    })
+    .await;
+    // Portrait 100 × 148 mm, and ink on it (not a blank or broken image).
+    let shape = b
+        .js(
+            "const i = document.querySelector('#proof-address');\
+             const c = document.createElement('canvas'); c.width = i.naturalWidth; c.height = i.naturalHeight;\
+             const g = c.getContext('2d'); g.drawImage(i, 0, 0);\
+             const d = g.getImageData(0, 0, c.width, c.height).data; let dark = 0;\
+             for (let k = 0; k < d.length; k += 4) if (d[k] + d[k+1] + d[k+2] < 384) dark++;\
+             return [i.naturalWidth, i.naturalHeight, dark / (c.width * c.height)];",
+            vec![],
+        )
+        .await;
+    let (w, h, ink) = (
+        shape[0].as_f64().unwrap(),
+        shape[1].as_f64().unwrap(),
+        shape[2].as_f64().unwrap(),
+    );
+    assert!((h / w - 1.48).abs() < 0.02, "postcard proportions {w}×{h}");
+    assert!(ink > 0.005 && ink < 0.5, "ink coverage {ink}");
+    let dir = artifacts_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let shot = b.wd.screenshot().await.unwrap();
+    std::fs::write(dir.join("campaign-postcard-proof.png"), shot).unwrap();
+    b.assert_stays_on_server().await;
+
+    // Print, then fetch the batch as the browser would download it.
+    b.open(&here).await;
+    b.click("#print-form button[type='submit']").await;
+    b.wait_until("the print register", || async {
+        b.count("#print-register tbody tr").await == 1
+    })
+    .await;
+    assert_eq!(b.text("#campaign-state").await, "印刷済み");
+    let head = b
+        .wd
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             fetch(document.querySelector('#print-register a.download').href)\
+               .then(r => r.arrayBuffer())\
+               .then(x => done(String.fromCharCode(...new Uint8Array(x).slice(0, 5)) + ' ' + x.byteLength));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let head = head.as_str().unwrap().to_owned();
+    assert!(head.starts_with("%PDF-"), "{head}");
+    let run_ref = b.text("#print-register tbody tr td:first-child").await;
+    b.fill("#r-ref", &format!("{run_ref}-000001")).await;
+    b.click("#returned-form button[type='submit']").await;
+    b.wait_until("the returned postcard", || async {
+        b.count("#notice").await == 1 && b.text("#returned").await == "1"
+    })
+    .await;
+    assert!(b.text("#notice").await.contains("返戻"));
 }

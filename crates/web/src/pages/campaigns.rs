@@ -627,3 +627,98 @@ pub async fn contract_download(
 ) -> Result<Response, WebError> {
     download(&st, contract_side(&a, contract, &purpose), run, batch).await
 }
+
+#[derive(Template)]
+#[template(path = "campaign_proof.html")]
+struct ProofPage {
+    layout: Layout,
+    back: String,
+    name: String,
+    segment_name: String,
+    src: String,
+}
+
+async fn proof_page(
+    st: &AppState,
+    a: &Authed,
+    side: Side,
+    id: i64,
+    segment: String,
+) -> Result<Response, WebError> {
+    let c = st.svc.campaign(&side.actor, id).await?;
+    let segment_name = c
+        .segments
+        .iter()
+        .find(|s| s.code == segment)
+        .map(|s| s.name.clone())
+        .ok_or(WebError::NotFound)?;
+    let current = if side.ward { "/ward/campaigns" } else { "" };
+    let page = ProofPage {
+        layout: Layout::for_session(&a.session, &a.ctx.request_id, current),
+        back: format!("{}/{id}#templates", side.base),
+        src: format!("{}/{id}/proof/{segment}", side.base),
+        name: c.name,
+        segment_name,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+async fn proof_png(
+    st: &AppState,
+    side: Side,
+    id: i64,
+    segment: &str,
+    which: &str,
+) -> Result<Response, WebError> {
+    let side_no = match which {
+        "address.png" => 0,
+        "message.png" => 1,
+        _ => return Err(WebError::NotFound),
+    };
+    let png = st
+        .svc
+        .proof_postcard(&side.actor, id, segment, side_no)
+        .await?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
+}
+
+pub async fn ward_proof(
+    State(st): State<AppState>,
+    a: Authed,
+    Path((id, segment)): Path<(i64, String)>,
+) -> Result<Response, WebError> {
+    require_ward_staff(&st, &a).await?;
+    proof_page(&st, &a, ward_side(&a), id, segment).await
+}
+
+pub async fn contract_proof(
+    State(st): State<AppState>,
+    a: Authed,
+    Path((contract, purpose, id, segment)): Path<(i64, String, i64, String)>,
+) -> Result<Response, WebError> {
+    proof_page(&st, &a, contract_side(&a, contract, &purpose), id, segment).await
+}
+
+pub async fn ward_proof_png(
+    State(st): State<AppState>,
+    a: Authed,
+    Path((id, segment, which)): Path<(i64, String, String)>,
+) -> Result<Response, WebError> {
+    require_ward_staff(&st, &a).await?;
+    proof_png(&st, ward_side(&a), id, &segment, &which).await
+}
+
+pub async fn contract_proof_png(
+    State(st): State<AppState>,
+    a: Authed,
+    Path((contract, purpose, id, segment, which)): Path<(i64, String, i64, String, String)>,
+) -> Result<Response, WebError> {
+    proof_png(
+        &st,
+        contract_side(&a, contract, &purpose),
+        id,
+        &segment,
+        &which,
+    )
+    .await
+}

@@ -54,6 +54,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/ward/campaigns/{id}/{act}", post(campaigns::ward_act))
         .route(
+            "/ward/campaigns/{id}/proof/{segment}",
+            get(campaigns::ward_proof),
+        )
+        .route(
+            "/ward/campaigns/{id}/proof/{segment}/{which}",
+            get(campaigns::ward_proof_png),
+        )
+        .route(
             "/ward/campaigns/{id}/runs/{run}/{batch}",
             get(campaigns::ward_download),
         )
@@ -72,6 +80,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/c/{contract}/{purpose}/campaigns/{id}/{act}",
             post(campaigns::contract_act),
+        )
+        .route(
+            "/c/{contract}/{purpose}/campaigns/{id}/proof/{segment}",
+            get(campaigns::contract_proof),
+        )
+        .route(
+            "/c/{contract}/{purpose}/campaigns/{id}/proof/{segment}/{which}",
+            get(campaigns::contract_proof_png),
         )
         .route(
             "/c/{contract}/{purpose}/campaigns/{id}/runs/{run}/{batch}",
