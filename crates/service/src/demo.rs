@@ -339,7 +339,7 @@ impl Service {
             .await?;
         let total = imported.inserted;
         let report = self.provision(&sys, contract, None).await?;
-        let campaign = self.demo_campaign(&sys, contract).await?;
+        let campaign = self.demo_campaign(&sys, contract, contract2).await?;
         let mut tx = self.inner.store.begin().await?;
         tx.meta_set("demo", "1").await?;
         for (k, v) in [
@@ -362,7 +362,7 @@ impl Service {
 
     /// Seed 002's list, frozen, and a postcard campaign on it in draft, so
     /// the contractor's side has work to open at once.
-    async fn demo_campaign(&self, sys: &Actor, contract: i64) -> Result<i64> {
+    async fn demo_campaign(&self, sys: &Actor, contract: i64, desk: i64) -> Result<i64> {
         let fy = chrono::Datelike::year(
             &itaku_jp::FiscalYear::of(crate::time::jst_date(self.now())).start(),
         );
@@ -372,6 +372,25 @@ impl Service {
                 lists.push(self.freeze_list(sys, title, &rule).await?.id);
             }
         }
+        // Seed 000: vouchers for everyone 74 or younger, the call desk's
+        // contract holding the list so it can re-issue single vouchers.
+        self.create_campaign(
+            sys,
+            &crate::campaigns::NewCampaign {
+                name: format!(
+                    "{} がん検診 受診票一斉送付",
+                    itaku_jp::FiscalYear::new(fy).label()
+                ),
+                kind: crate::campaigns::CampaignKind::Voucher,
+                contract_id: desk,
+                purpose: "toiawase".into(),
+                list_id: lists.get(1).copied().unwrap_or_default(),
+                deadline: date(fy + 1, 3, 31),
+                desk_phone: "0120-000-874".into(),
+                clinics: "同封の「実施医療機関一覧」".into(),
+            },
+        )
+        .await?;
         self.create_campaign(
             sys,
             &crate::campaigns::NewCampaign {

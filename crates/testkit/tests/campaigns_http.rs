@@ -17,6 +17,7 @@ macro_rules! both {
 
 both!(
     ward_creates_and_the_handler_prints,
+    the_call_desk_reissues_one_voucher,
     campaign_pages_refuse_other_roles_and_contracts,
 );
 
@@ -291,4 +292,63 @@ async fn campaign_pages_refuse_other_roles_and_contracts(s: TestServer) {
         )
         .await;
     assert_eq!(forged.status, 403);
+}
+
+async fn the_call_desk_reissues_one_voucher(s: TestServer) {
+    let desk = s.contract_id + 1;
+    let mut c = s.signed_in("tdi-sekinin").await;
+    let base = format!("/c/{desk}/toiawase/campaigns");
+    let list = c.get(&base).await;
+    assert!(
+        list.body.contains("受診票一斉送付"),
+        "the demo's voucher campaign"
+    );
+    let id = first_campaign_id(&list.body, &base);
+    let here = format!("{base}/{id}");
+    let page = c.get(&here).await;
+    assert!(page.body.contains("id=\"reissue-form\""));
+    assert!(
+        !page.body.contains("value=\"postcards\""),
+        "no postcards for vouchers"
+    );
+    // The caller, found in the desk's own list of the campaign's people.
+    let persons = c.get(&format!("/c/{desk}/toiawase/persons")).await;
+    let no = persons
+        .body
+        .split("/persons/")
+        .nth(1)
+        .and_then(|x| x.split('"').next())
+        .unwrap()
+        .to_owned();
+    let r = c
+        .post_form(
+            &format!("{here}/reissue"),
+            &[("member", &no), ("note", "紛失のため")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(notice(&r).contains("再発行"));
+    let page = c.get(&here).await;
+    assert!(page.body.contains("再発行: 紛失のため"));
+    let link = page
+        .body
+        .split("class=\"download\" href=\"")
+        .nth(1)
+        .and_then(|x| x.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert!(page.body.contains(">1〜1</a>"), "one voucher");
+    let pdf = c.get(&link).await;
+    assert_eq!(pdf.status, 200);
+    assert!(pdf.body.starts_with("%PDF"));
+    // Someone who is not among the campaign's people cannot be printed.
+    let r = c
+        .post_form(&format!("{here}/reissue"), &[("member", "99999999")])
+        .await;
+    assert_eq!(r.status, 404);
+    let r = c
+        .post_form(&format!("{here}/reissue"), &[("member", "abc")])
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("数字で入力してください"));
 }

@@ -379,6 +379,8 @@ pub struct ActionForm {
     #[serde(default)]
     to: String,
     #[serde(default)]
+    member: String,
+    #[serde(default)]
     note: String,
 }
 
@@ -391,6 +393,7 @@ pub enum Act {
     Print,
     Returned,
     State,
+    Reissue,
 }
 
 fn parse_weight(s: &str) -> Result<u32, ServiceError> {
@@ -472,6 +475,27 @@ async fn act(
                     p.page_ref, p.shimei
                 ))
             }
+            Act::Reissue => {
+                let no = itaku_jp::fold_width(f.member.trim());
+                let member: i64 = no.trim_start_matches("No.").parse().map_err(|_| {
+                    ServiceError::Invalid(format!(
+                        "対象者番号「{}」は数字で入力してください",
+                        f.member.trim()
+                    ))
+                })?;
+                let req = itaku_service::PrintRequest {
+                    segment: None,
+                    only: Some(vec![member]),
+                    note: format!("再発行: {}", f.note.trim()),
+                };
+                let run = svc
+                    .create_print_run(&side.actor, id, PrintKind::Vouchers, &req)
+                    .await?;
+                Ok(format!(
+                    "受診票の再発行 {} を作成しました。下の印刷台帳から印刷してください",
+                    run.run_ref
+                ))
+            }
             Act::State => {
                 let to = match f.to.as_str() {
                     "in_contact" => CampaignState::InContact,
@@ -518,6 +542,7 @@ fn act_of(name: &str) -> Result<Act, WebError> {
         "print" => Act::Print,
         "returned" => Act::Returned,
         "state" => Act::State,
+        "reissue" => Act::Reissue,
         _ => return Err(WebError::NotFound),
     })
 }
