@@ -280,7 +280,9 @@ async fn refusals_are_audited_and_leave_nothing(svc: Service, demo: DemoSummary)
         .await
         .in_contract(ContractId(demo.contract_id + 1), Some("toiawase".into()));
     assert!(svc.campaign(&other, id).await.unwrap_err().is_not_found());
-    assert!(svc.campaigns(&other).await.unwrap().is_empty());
+    let theirs = svc.campaigns(&other).await.unwrap();
+    assert!(theirs.iter().all(|c| c.contract_id == demo.contract_id + 1));
+    assert!(!theirs.iter().any(|c| c.id == id));
     // Someone outside the campaign cannot be printed.
     let (_, _, seg) = segmentation_presets(2026).remove(1);
     svc.apply_segmentation(&h, id, &seg).await.unwrap();

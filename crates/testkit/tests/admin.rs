@@ -533,7 +533,7 @@ async fn nothing_changed(s: &TestServer) {
     assert_eq!(contracts.len(), 2);
     let c = contracts.iter().find(|c| c.id == s.contract_id).unwrap();
     assert_eq!(c.status, "active");
-    assert_eq!(c.staff.len(), 4, "{:?}", c.staff);
+    assert_eq!(c.staff.len(), 5, "{:?}", c.staff);
     assert_eq!(c.subcontractors.len(), 1);
     assert!(c.subcontractors[0].revoked_at.is_none());
 }

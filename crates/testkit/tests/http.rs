@@ -351,6 +351,7 @@ async fn purpose_item_filter_on_every_response(s: TestServer) {
                 "jushinken_no",
                 "seinengappi",
                 "seibetsu",
+                "jushin_rireki",
             ],
         ),
     ];

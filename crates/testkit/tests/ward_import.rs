@@ -772,8 +772,16 @@ async fn presets_preview_like_the_service_and_freeze_lists(s: TestServer) {
         .matches("<tr><td><a href=\"/ward/persons/")
         .count() as i64;
     assert_eq!(rows, expected.min(50));
+    // The demo froze its own lists too; this one is the newest.
     let lists = s.svc.target_lists(&who).await.unwrap();
-    assert_eq!(lists.len(), 1);
+    assert_eq!(
+        lists
+            .iter()
+            .filter(|l| l.name == "受診券一斉送付 第1便")
+            .count(),
+        1
+    );
+    assert_eq!(lists[0].name, "受診券一斉送付 第1便");
     assert_eq!(lists[0].members, expected);
     assert_eq!(lists[0].rule, rule);
     let index = c.get("/ward/lists").await;
@@ -962,9 +970,11 @@ async fn other_roles_get_404_or_403_on_every_ward_page(s: TestServer) {
         let up = upload(&s, &c, c.csrf.as_deref(), PROFILE, "x.csv", b"x").await;
         assert_eq!(up.status, status, "{login} upload");
     }
-    // Nothing was frozen or stored by them.
+    // Nothing was frozen or stored by them (the demo's two lists remain).
     let who = actor_of(&s, "hokenshi").await;
-    assert!(s.svc.target_lists(&who).await.unwrap().is_empty());
+    let lists = s.svc.target_lists(&who).await.unwrap();
+    assert_eq!(lists.len(), 2);
+    assert!(!lists.iter().any(|l| l.name == "x"));
     assert!(audit(&s, "export")
         .await
         .iter()
