@@ -21,6 +21,7 @@ use zeroize::Zeroizing;
 use crate::error::{ExchangeError, Result};
 use crate::keys::{ExchangeIdentity, ExchangePublicKey};
 use crate::names::OrgName;
+use crate::strict::{skip_whitespace_before_armor, HeaderCheck, Prefixed};
 
 /// The largest scrypt work factor (log2 N) we will compute when opening a
 /// passphrase package: 2^20 × 8 × 128 bytes = 1 GiB and a few seconds. A
@@ -95,7 +96,7 @@ pub enum Unlock<'a> {
 /// identity strings for conformance tests.
 pub struct AgeKeys {
     x25519: Vec<x25519::Identity>,
-    passphrase: Option<SecretString>,
+    passphrases: Vec<SecretString>,
 }
 
 impl AgeKeys {
@@ -104,18 +105,18 @@ impl AgeKeys {
         match unlock {
             Unlock::Identity(id) => Self {
                 x25519: vec![id.age().clone()],
-                passphrase: None,
+                passphrases: Vec::new(),
             },
             Unlock::Passphrase(p) => Self {
                 x25519: Vec::new(),
-                passphrase: Some(SecretString::from(p.expose_secret().to_owned())),
+                passphrases: vec![SecretString::from(p.expose_secret().to_owned())],
             },
         }
     }
 
-    /// `AGE-SECRET-KEY-1…` identities and optional passphrases, as a test
-    /// vector lists them.
-    pub fn from_strings(identities: &[&str], passphrase: Option<&str>) -> Result<Self> {
+    /// `AGE-SECRET-KEY-1…` identities and passphrases, as a test vector
+    /// lists them.
+    pub fn from_strings(identities: &[&str], passphrases: &[&str]) -> Result<Self> {
         let x25519 = identities
             .iter()
             .map(|s| {
@@ -126,7 +127,10 @@ impl AgeKeys {
             .collect::<Result<_>>()?;
         Ok(Self {
             x25519,
-            passphrase: passphrase.map(|p| SecretString::from(p.to_owned())),
+            passphrases: passphrases
+                .iter()
+                .map(|p| SecretString::from((*p).to_owned()))
+                .collect(),
         })
     }
 }
@@ -134,7 +138,15 @@ impl AgeKeys {
 /// Plaintext out of an age file. Reading returns only authenticated STREAM
 /// chunks; a cut or altered chunk is an `InvalidData`/`UnexpectedEof` error.
 pub struct AgeReader<R: Read> {
-    inner: StreamReader<ArmoredReader<BufReader<R>>>,
+    inner: StreamReader<AgeInput<R>>,
+}
+
+type AgeInput<R> = HeaderCheck<ArmoredReader<BufReader<Prefixed<R>>>>;
+
+/// Binary or armoured input, with the corrections of [`crate::strict`].
+fn age_input<R: Read>(input: R) -> Result<AgeInput<R>> {
+    let prefixed = skip_whitespace_before_armor(input)?;
+    Ok(HeaderCheck::new(ArmoredReader::new(prefixed)))
 }
 
 impl<R: Read> Read for AgeReader<R> {
@@ -154,29 +166,31 @@ pub(crate) fn open_remembering<R: Read>(
     input: R,
     keys: &AgeKeys,
 ) -> Result<(AgeReader<R>, Zeroizing<[u8; FILE_KEY_BYTES]>)> {
-    let decryptor = Decryptor::new_buffered(ArmoredReader::new(input))
-        .map_err(|e| from_decrypt_error(e, false))?;
+    let decryptor =
+        Decryptor::new_buffered(age_input(input)?).map_err(|e| from_decrypt_error(e, false))?;
     let passphrase_file = decryptor.is_scrypt();
-    let scrypt_identity = keys.passphrase.as_ref().map(|p| {
-        let mut id = scrypt::Identity::new(SecretString::from(p.expose_secret().to_owned()));
-        id.set_max_work_factor(MAX_WORK_FACTOR);
-        id
-    });
-    let mut candidates: Vec<&dyn age::Identity> = keys
+    let scrypt_identities: Vec<scrypt::Identity> = keys
+        .passphrases
+        .iter()
+        .map(|p| {
+            let mut id = scrypt::Identity::new(SecretString::from(p.expose_secret().to_owned()));
+            id.set_max_work_factor(MAX_WORK_FACTOR);
+            id
+        })
+        .collect();
+    let candidates: Vec<&dyn age::Identity> = keys
         .x25519
         .iter()
         .map(|i| i as &dyn age::Identity)
+        .chain(scrypt_identities.iter().map(|i| i as &dyn age::Identity))
         .collect();
-    if let Some(id) = &scrypt_identity {
-        candidates.push(id);
-    }
     let catcher = Catcher {
         candidates,
         caught: RefCell::new(None),
     };
     let inner = decryptor
         .decrypt(iter::once(&catcher as &dyn age::Identity))
-        .map_err(|e| from_decrypt_error(e, passphrase_file && scrypt_identity.is_some()))?;
+        .map_err(|e| from_decrypt_error(e, passphrase_file && !scrypt_identities.is_empty()))?;
     let key = catcher
         .caught
         .into_inner()
@@ -186,8 +200,8 @@ pub(crate) fn open_remembering<R: Read>(
 
 /// Opens the same file again with the key remembered by the first pass.
 pub(crate) fn reopen<R: Read>(input: R, file_key: &[u8; FILE_KEY_BYTES]) -> Result<AgeReader<R>> {
-    let decryptor = Decryptor::new_buffered(ArmoredReader::new(input))
-        .map_err(|e| from_decrypt_error(e, false))?;
+    let decryptor =
+        Decryptor::new_buffered(age_input(input)?).map_err(|e| from_decrypt_error(e, false))?;
     let known = KnownKey(Zeroizing::new(*file_key));
     let inner = decryptor
         .decrypt(iter::once(&known as &dyn age::Identity))

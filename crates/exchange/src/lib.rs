@@ -68,6 +68,7 @@ mod names;
 mod read;
 mod receipt;
 mod spool;
+mod strict;
 mod write;
 
 pub use age::secrecy::SecretString;

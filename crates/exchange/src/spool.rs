@@ -84,9 +84,7 @@ impl<R: Read> Read for Tee<'_, R> {
         let n = self.input.read(buf)?;
         // A failed spool write is an I/O error of ours, not bad data: give it
         // a kind that does not map to "corrupted".
-        self.spool
-            .write_all(&buf[..n])
-            .map_err(io::Error::other)?;
+        self.spool.write_all(&buf[..n]).map_err(io::Error::other)?;
         Ok(n)
     }
 }
