@@ -284,3 +284,7 @@ fn check_totals(manifest: &Manifest, count: u64, digest: &[u8; 32]) -> Result<()
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "read_tests.rs"]
+mod tests;
