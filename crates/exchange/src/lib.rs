@@ -65,13 +65,14 @@ mod ids;
 mod keys;
 mod manifest;
 mod names;
+mod payload;
 mod read;
 mod receipt;
 mod spool;
 mod strict;
 mod write;
 
-pub use age::secrecy::SecretString;
+pub use age::secrecy::{ExposeSecret, SecretString};
 pub use agefile::{
     PassphraseRecipient, Recipient, Unlock, DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR,
     MIN_PASSPHRASE_CHARS, MIN_WORK_FACTOR,

@@ -110,8 +110,7 @@ pub struct RecordId(String);
 impl RecordId {
     /// Checks and wraps `s` (not trimmed: ids are compared exactly).
     pub fn new(s: &str) -> crate::Result<Self> {
-        let ok = !s.is_empty() && s.chars().count() <= 128 && !s.chars().any(char::is_control);
-        if ok {
+        if record_id_ok(s) {
             Ok(Self(s.to_owned()))
         } else {
             Err(crate::ExchangeError::InvalidValue {
@@ -125,6 +124,11 @@ impl RecordId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// The rule for [`RecordId`], shared with the reader's first pass.
+pub(crate) fn record_id_ok(s: &str) -> bool {
+    !s.is_empty() && s.chars().count() <= 128 && !s.chars().any(char::is_control)
 }
 
 impl fmt::Display for RecordId {
@@ -160,69 +164,4 @@ fn unique_values<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<Code, Strin
         }
     }
     d.deserialize_map(Unique)
-}
-
-/// Parses one payload line (without its `\n`) and checks its items against
-/// the manifest's. Both reading passes use this, so they accept exactly the
-/// same records. The reason never quotes the record's contents.
-pub(crate) fn parse_record(line: &[u8], items: &BTreeSet<Code>) -> Result<Record, String> {
-    let record: Record = serde_json::from_slice(line).map_err(|e| {
-        // serde_json's message can quote input; keep only its category.
-        match e.classify() {
-            serde_json::error::Category::Data => "項目の形式が違います".to_owned(),
-            _ => "JSON として読めません".to_owned(),
-        }
-    })?;
-    let undeclared: Vec<&str> = record
-        .values
-        .keys()
-        .filter(|k| !items.contains(*k))
-        .map(Code::as_str)
-        .collect();
-    if !undeclared.is_empty() {
-        return Err(format!("送り状にない項目 {}", undeclared.join("、")));
-    }
-    Ok(record)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn items(codes: &[&str]) -> BTreeSet<Code> {
-        codes.iter().map(|c| Code::new(c).unwrap()).collect()
-    }
-
-    #[test]
-    fn record_json_round_trip() {
-        let r = Record::new("42", [("shimei", "新宿 花子"), ("jusho", "新宿区\n1-1")]).unwrap();
-        let line = serde_json::to_vec(&r).unwrap();
-        assert!(!line.contains(&b'\n'));
-        assert_eq!(
-            parse_record(&line, &items(&["shimei", "jusho"])).unwrap(),
-            r
-        );
-    }
-
-    #[test]
-    fn bad_records() {
-        let ok = items(&["shimei"]);
-        for (line, why) in [
-            (
-                r#"{"id":"1","values":{"shimei":"a","shimei":"b"}}"#,
-                "duplicate key",
-            ),
-            (r#"{"id":"1","values":{"jusho":"a"}}"#, "undeclared item"),
-            (r#"{"id":"","values":{}}"#, "empty id"),
-            (r#"{"id":"1","values":{"shimei":1}}"#, "non-string value"),
-            (r#"{"id":"1","values":{},"x":1}"#, "unknown field"),
-            (r#"{"id":"1","values":{}} x"#, "trailing garbage"),
-            (r#"{"id":"1","values":{"Shimei":"a"}}"#, "bad code"),
-            ("", "empty line"),
-        ] {
-            assert!(parse_record(line.as_bytes(), &ok).is_err(), "{why}");
-        }
-        let reason = parse_record(br#"{"id":"1","values":{"jusho":"secret"}}"#, &ok).unwrap_err();
-        assert!(reason.contains("jusho") && !reason.contains("secret"));
-    }
 }

@@ -144,6 +144,14 @@ string_newtype!(
     }
 );
 
+/// Lets a set of codes be searched with a `&str` from a parsed line; the
+/// derived orderings of `Code` and `str` agree.
+impl std::borrow::Borrow<str> for Code {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl PackageId {
     /// A fresh random identifier.
     pub fn random() -> Self {

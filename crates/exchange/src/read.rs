@@ -14,8 +14,9 @@ use crate::container::{next_line, PayloadStream, MANIFEST_SIGNING_PREFIX};
 use crate::error::{ExchangeError, Result};
 use crate::ids::IdSet;
 use crate::keys::ExchangePublicKey;
-use crate::manifest::{parse_record, Manifest, ManifestHead, Record, FORMAT_VERSION};
+use crate::manifest::{Manifest, ManifestHead, Record, FORMAT_VERSION};
 use crate::names::{Code, ContractId, PackageKind};
+use crate::payload::{check_record, parse_record};
 use crate::spool::{Spool, SpoolReader, Tee};
 use crate::write::PackageSummary;
 
@@ -179,12 +180,12 @@ pub fn read_package<R: Read>(
     let mut count: u64 = 0;
     while next_line(&mut lines, &mut line, count + 1)? {
         count += 1;
-        let record =
-            parse_record(&line, &head.items).map_err(|reason| ExchangeError::MalformedRecord {
+        let id =
+            check_record(&line, &head.items).map_err(|reason| ExchangeError::MalformedRecord {
                 line: count,
                 reason,
             })?;
-        if !ids.insert(record.id.as_str()) {
+        if !ids.insert(&id) {
             return Err(ExchangeError::MalformedRecord {
                 line: count,
                 reason: "レコード番号が重複しています".into(),
