@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 
 use crate::agefile::{self, Recipient};
 use crate::container::{
-    write_preamble, write_section, DATA_TARGET, MANIFEST_SIGNING_PREFIX, MAX_LINE, TAG_DATA,
-    TAG_HEAD, TAG_MANIFEST, TAG_SIGNATURE,
+    write_preamble, write_section, DATA_TARGET, MANIFEST_SIGNING_PREFIX, MAX_HEAD, MAX_LINE,
+    TAG_DATA, TAG_HEAD, TAG_MANIFEST, TAG_SIGNATURE,
 };
 use crate::error::{ExchangeError, Result};
 use crate::ids::IdSet;
@@ -55,6 +55,14 @@ pub fn write_package<W: Write>(
         items: fields.items,
     };
     let head_json = serde_json::to_vec(&head).map_err(json_error)?;
+    // A reader refuses a longer head (and the manifest, the head plus two
+    // numbers, then stays far below its own 1 MiB limit).
+    if head_json.len() > MAX_HEAD as usize {
+        return Err(ExchangeError::InvalidValue {
+            what: "送り状",
+            reason: "目的・項目の一覧が長すぎます".into(),
+        });
+    }
 
     let mut age = agefile::encrypt(out, &to)?;
     write_preamble(&mut age)?;

@@ -437,6 +437,25 @@ fn writer_refuses_undeclared_items_and_duplicate_ids() {
 }
 
 #[test]
+fn writer_refuses_a_head_readers_would_refuse() {
+    let world = World::new();
+    let contractor = world.contractor.public();
+    let mut f = fields();
+    f.items = (0..3000)
+        .map(|i| itaku_exchange::Code::new(&format!("item_{i:030}")).unwrap())
+        .collect();
+    let err = write_package(
+        Vec::new(),
+        &world.ward,
+        Recipient::Key(&contractor),
+        f,
+        records(1),
+    )
+    .unwrap_err();
+    assert!(matches!(err, ExchangeError::InvalidValue { .. }), "{err:?}");
+}
+
+#[test]
 fn a_return_travels_the_other_way() {
     let world = World::new();
     let ward = world.ward.public();
