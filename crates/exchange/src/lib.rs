@@ -57,6 +57,54 @@
 //! The receiver returns a signed [`Receipt`] naming the package id, the
 //! manifest's SHA-256 and the record count; the sender checks it against
 //! its [`PackageSummary`] with [`verify_receipt`].
+//!
+//! # Example
+//! ```
+//! use itaku_exchange::*;
+//!
+//! # fn main() -> Result<()> {
+//! let ward = ExchangeIdentity::generate(OrgName::new("新宿区健康部")?);
+//! let contractor = ExchangeIdentity::generate(OrgName::new("株式会社乙")?);
+//! // Each side registers the other's public key after a phone check.
+//! let contractor_key = ExchangePublicKey::from_toml(&contractor.public().to_toml())?;
+//! let items: std::collections::BTreeSet<Code> =
+//!     [Code::new("shimei")?, Code::new("jusho")?].into_iter().collect();
+//!
+//! let mut file = Vec::new();
+//! let sent = write_package(
+//!     &mut file,
+//!     &ward,
+//!     Recipient::Key(&contractor_key),
+//!     ManifestFields {
+//!         kind: PackageKind::Provision,
+//!         contract_id: ContractId::new("R8-健-001")?,
+//!         contract_name: ContractName::new("特定健診受診勧奨業務")?,
+//!         purposes: [Code::new("tokutei_kenshin_kansho")?].into_iter().collect(),
+//!         items: items.clone(),
+//!         created_at: Timestamp::new("2027-04-01T09:00:00+09:00")?,
+//!     },
+//!     vec![Record::new("T000001", [("shimei", "新宿 花子"), ("jusho", "新宿区1-1")])?],
+//! )?;
+//!
+//! let package = read_package(
+//!     &file[..],
+//!     Unlock::Identity(&contractor),
+//!     &[ward.public()],
+//!     &Expectation {
+//!         contract_id: ContractId::new("R8-健-001")?,
+//!         allowed_items: items,
+//!         kind: PackageKind::Provision,
+//!     },
+//! )?;
+//! let receipt = make_receipt(&contractor, package.summary(), Timestamp::new("2027-04-02T10:00:00+09:00")?);
+//! for record in package.into_records()? {
+//!     let record = record?;
+//!     assert_eq!(record.values.len(), 2);
+//! }
+//! verify_receipt(&receipt, &contractor.public(), &sent)?;
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod agefile;
 mod container;
