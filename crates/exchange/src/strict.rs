@@ -121,7 +121,7 @@ impl<R: BufRead> BufRead for HeaderCheck<R> {
     }
 
     fn consume(&mut self, amt: usize) {
-        if !matches!(self.scan, Scan::Done) {
+        if amt > 0 && !matches!(self.scan, Scan::Done) {
             // The bytes being consumed are the front of the buffer the last
             // fill_buf returned; asking again does no I/O.
             let seen = match self.inner.fill_buf() {
