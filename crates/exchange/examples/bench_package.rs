@@ -1,0 +1,243 @@
+//! Throughput of our writer and reader against the `rage` CLI on the same
+//! payload.
+//!
+//! ```text
+//! cargo run --release -p itaku-exchange --example bench_package -- [MB] [RAGE]
+//! ```
+//!
+//! `MB` defaults to 1024; `RAGE` to `$RAGE` or `rage` on the PATH. Files go
+//! to a temporary directory under `$TMPDIR`. Prints one line per step and
+//! the ratios; see BENCH.md for recorded numbers.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::process::Command;
+use std::time::Instant;
+
+use itaku_exchange::{
+    read_package, write_package, Code, ContractId, ContractName, ExchangeIdentity, Expectation,
+    ExposeSecret, ManifestFields, OrgName, PackageKind, Recipient, Record, Timestamp, Unlock,
+};
+
+const ITEMS: [&str; 6] = [
+    "shimei",
+    "kana_shimei",
+    "jusho",
+    "yubin_bango",
+    "denwa_bango",
+    "seinengappi",
+];
+
+/// A deterministic synthetic record, about 300 bytes of JSON.
+fn record(i: u64) -> Record {
+    let values = [
+        format!("新宿 花子{}", i % 9973),
+        format!("シンジュク ハナコ{}", i % 9973),
+        format!(
+            "東京都新宿区歌舞伎町{}丁目{}番{}号 新宿ハイツ{}号室",
+            i % 5 + 1,
+            i % 31 + 1,
+            i % 17 + 1,
+            i % 997
+        ),
+        format!("{:07}", 1_600_000 + i % 99_999),
+        format!("03-{:04}-{:04}", i % 10_000, (i * 7) % 10_000),
+        format!("19{:02}-{:02}-{:02}", 30 + i % 60, i % 12 + 1, i % 28 + 1),
+    ];
+    Record {
+        id: itaku_exchange::RecordId::new(&format!("T{i:010}")).unwrap(),
+        values: ITEMS
+            .iter()
+            .zip(values)
+            .map(|(k, v)| (Code::new(k).unwrap(), v))
+            .collect(),
+    }
+}
+
+/// Enough records for their JSON Lines to reach about `bytes` (sized from
+/// a sample, so generating them costs no extra serialisation).
+fn records(bytes: u64) -> impl Iterator<Item = Record> {
+    let sample: u64 = (0..1000)
+        .map(|i| serde_json::to_vec(&record(i)).unwrap().len() as u64 + 1)
+        .sum();
+    let n = bytes * 1000 / sample;
+    (0..n).map(record)
+}
+
+fn mb_per_s(bytes: u64, secs: f64) -> f64 {
+    bytes as f64 / 1_048_576.0 / secs
+}
+
+fn run(cmd: &mut Command) -> f64 {
+    let start = Instant::now();
+    let status = cmd.status().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(status.success(), "{cmd:?} failed");
+    start.elapsed().as_secs_f64()
+}
+
+/// Best (least disturbed) of `reps` runs, in seconds.
+fn best_of(reps: usize, mut f: impl FnMut() -> f64) -> f64 {
+    (0..reps).map(|_| f()).fold(f64::INFINITY, f64::min)
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mb: u64 = args.next().map(|a| a.parse().unwrap()).unwrap_or(1024);
+    let rage = args
+        .next()
+        .or_else(|| std::env::var("RAGE").ok())
+        .unwrap_or_else(|| "rage".into());
+    let reps: usize = std::env::var("REPS")
+        .ok()
+        .map(|r| r.parse().unwrap())
+        .unwrap_or(3);
+    let target = mb * 1_048_576;
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+
+    let ward = ExchangeIdentity::generate(OrgName::new("甲").unwrap());
+    let contractor = ExchangeIdentity::generate(OrgName::new("乙").unwrap());
+    let items: BTreeSet<Code> = ITEMS.iter().map(|c| Code::new(c).unwrap()).collect();
+    let fields = ManifestFields {
+        kind: PackageKind::Provision,
+        contract_id: ContractId::new("BENCH-1").unwrap(),
+        contract_name: ContractName::new("ベンチマーク").unwrap(),
+        purposes: BTreeSet::new(),
+        items: items.clone(),
+        created_at: Timestamp::new("2027-04-01T09:00:00+09:00").unwrap(),
+    };
+    let expect = Expectation {
+        contract_id: ContractId::new("BENCH-1").unwrap(),
+        allowed_items: items,
+        kind: PackageKind::Provision,
+    };
+    let to = contractor.public();
+
+    // The same payload as a plain file, for rage (not timed).
+    {
+        let mut plain = BufWriter::new(File::create(path("plain.jsonl")).unwrap());
+        for r in records(target) {
+            serde_json::to_writer(&mut plain, &r).unwrap();
+            plain.write_all(b"\n").unwrap();
+        }
+        plain.flush().unwrap();
+    }
+    let payload = std::fs::metadata(path("plain.jsonl")).unwrap().len();
+    println!(
+        "payload: {:.1} MB of JSON Lines in {}, best of {reps} runs",
+        payload as f64 / 1_048_576.0,
+        dir.path().display()
+    );
+    let count = records(target).count() as u64;
+
+    // Generating the records alone, to see what the writer's time includes.
+    let t_gen = best_of(reps, || {
+        let start = Instant::now();
+        assert_eq!(records(target).count() as u64, count);
+        start.elapsed().as_secs_f64()
+    });
+
+    let t_write = best_of(reps, || {
+        let start = Instant::now();
+        let out = BufWriter::with_capacity(1 << 20, File::create(path("ours.age")).unwrap());
+        let summary = write_package(
+            out,
+            &ward,
+            Recipient::Key(&to),
+            fields.clone(),
+            records(target),
+        )
+        .unwrap();
+        assert_eq!(summary.manifest.record_count, count);
+        start.elapsed().as_secs_f64()
+    });
+
+    let mut t_verify = f64::INFINITY;
+    let t_read = best_of(reps, || {
+        let start = Instant::now();
+        let input = File::open(path("ours.age")).unwrap();
+        let package = read_package(
+            input,
+            Unlock::Identity(&contractor),
+            &[ward.public()],
+            &expect,
+        )
+        .unwrap();
+        t_verify = t_verify.min(start.elapsed().as_secs_f64());
+        let mut seen = 0u64;
+        for r in package.into_records().unwrap() {
+            seen += r.unwrap().values.len() as u64;
+        }
+        assert_eq!(seen, count * ITEMS.len() as u64);
+        start.elapsed().as_secs_f64()
+    });
+
+    // rage with the same X25519 key pair.
+    let secret = contractor.to_secret_text();
+    let table: toml::Table = secret.expose_secret().parse().unwrap();
+    let key_file = path("key.txt");
+    std::fs::write(&key_file, table["age_identity"].as_str().unwrap()).unwrap();
+    let t_rage_enc = best_of(reps, || {
+        run(Command::new(&rage)
+            .args(["-e", "-r", &to.age_recipient(), "-o"])
+            .arg(path("rage.age"))
+            .arg(path("plain.jsonl")))
+    });
+    let t_rage_dec = best_of(reps, || {
+        run(Command::new(&rage)
+            .args(["-d", "-i"])
+            .arg(&key_file)
+            .arg("-o")
+            .arg(path("rage.out"))
+            .arg(path("rage.age")))
+    });
+    let version = Command::new(&rage).arg("--version").output().unwrap();
+
+    // Our age layer alone (the function read_package decrypts with), on
+    // rage's file and to a file, as rage -d does.
+    let t_layer = best_of(reps, || {
+        let start = Instant::now();
+        let keys = itaku_exchange::agefile::AgeKeys::from_unlock(&Unlock::Identity(&contractor));
+        let mut plain =
+            itaku_exchange::agefile::open(File::open(path("rage.age")).unwrap(), &keys).unwrap();
+        let mut sink =
+            BufWriter::with_capacity(1 << 20, File::create(path("ours-age-layer.out")).unwrap());
+        std::io::copy(&mut plain, &mut sink).unwrap();
+        sink.flush().unwrap();
+        start.elapsed().as_secs_f64()
+    });
+
+    let line =
+        |what: &str, t: f64| println!("{what:<40}{t:7.2} s  {:8.1} MB/s", mb_per_s(payload, t));
+    line(&format!("generate {count} records only"), t_gen);
+    line("ours: write_package", t_write);
+    line("ours: read_package (verify only)", t_verify);
+    line("ours: read_package + all records", t_read);
+    line("ours: age layer only, decrypt to file", t_layer);
+    let rage_name = String::from_utf8_lossy(&version.stdout).trim().to_owned();
+    line(&format!("{rage_name}: encrypt"), t_rage_enc);
+    line(&format!("{rage_name}: decrypt"), t_rage_dec);
+    println!(
+        "ratio write / rage -e:                  {:.2}",
+        t_write / t_rage_enc
+    );
+    println!(
+        "ratio write - generate / rage -e:       {:.2}",
+        (t_write - t_gen) / t_rage_enc
+    );
+    println!(
+        "ratio read + records / rage -d:         {:.2}",
+        t_read / t_rage_dec
+    );
+    println!(
+        "ratio age layer decrypt / rage -d:      {:.2}",
+        t_layer / t_rage_dec
+    );
+    println!(
+        "ratio round trip / rage round trip:     {:.2}",
+        (t_write + t_read) / (t_rage_enc + t_rage_dec)
+    );
+}
