@@ -304,7 +304,14 @@ impl Service {
             .collect();
         order.sort();
         let persons: Vec<i64> = order.iter().map(|(_, p)| *p).collect();
-        let fonts = self.fonts()?;
+        let fonts = match self.fonts() {
+            Ok(f) => f,
+            Err(e) => {
+                let records: Vec<i64> = chosen.iter().map(|m| side.record(m)).collect();
+                op.finish(&records, &format!("print refused: {e}")).await?;
+                return Err(e);
+            }
+        };
         let mut problems = Vec::new();
         let by_id: HashMap<i64, &MemberRow> = chosen.iter().map(|m| (m.person_id, *m)).collect();
         for (i, p) in persons.iter().enumerate() {

@@ -114,128 +114,144 @@ impl Service {
                 .find(|m| m.person_id == p)
                 .and_then(|m| m.segment.clone())
         };
-        let fonts = self.fonts()?;
         let get = |v: &BTreeMap<Item, String>, i: Item| v.get(&i).cloned().unwrap_or_default();
         let stem = format!("R{run_id:05}-{batch:03}");
-        let file = match kind {
-            PrintKind::Postcards => {
-                let mut cards = Vec::with_capacity(items.len());
-                for (seq, p) in &items {
-                    let v = values.get(p).unwrap_or(&empty);
-                    let t = seg_of(*p)
-                        .and_then(|s| templates.get(&s))
-                        .ok_or_else(|| ServiceError::Internal(format!("template for {p}")))?;
-                    cards.push(self.postcard_for(&row, page_ref(run_id, *seq), v, t));
-                }
-                let pdf = itaku_print::postcards(&fonts, &sender, &cards)
-                    .map_err(|e| ServiceError::Invalid(e.to_string()))?;
-                PrintFile {
-                    filename: format!("{stem}-hagaki.pdf"),
-                    content_type: "application/pdf",
-                    pages: pdf.pages,
-                    bytes: pdf.bytes,
-                }
-            }
-            PrintKind::Labels => {
-                let labels: Vec<Label> = items
-                    .iter()
-                    .map(|(seq, p)| {
+        let rendered = (|| -> Result<PrintFile> {
+            let fonts = self.fonts()?;
+            Ok(match kind {
+                PrintKind::Postcards => {
+                    let mut cards = Vec::with_capacity(items.len());
+                    for (seq, p) in &items {
                         let v = values.get(p).unwrap_or(&empty);
-                        Label {
-                            page_ref: page_ref(run_id, *seq),
-                            postal_code: get(v, Item::YubinBango),
-                            jusho: get(v, Item::Jusho),
-                            katagaki: get(v, Item::Katagaki),
-                            shimei: get(v, Item::Shimei),
-                        }
-                    })
-                    .collect();
-                let pdf = itaku_print::labels(&fonts, LabelSheet::A4x12, &stem, &labels)
-                    .map_err(|e| ServiceError::Invalid(e.to_string()))?;
-                PrintFile {
-                    filename: format!("{stem}-label.pdf"),
-                    content_type: "application/pdf",
-                    pages: pdf.pages,
-                    bytes: pdf.bytes,
+                        let t = seg_of(*p)
+                            .and_then(|s| templates.get(&s))
+                            .ok_or_else(|| ServiceError::Internal(format!("template for {p}")))?;
+                        cards.push(self.postcard_for(&row, page_ref(run_id, *seq), v, t));
+                    }
+                    let pdf = itaku_print::postcards(&fonts, &sender, &cards)
+                        .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+                    PrintFile {
+                        filename: format!("{stem}-hagaki.pdf"),
+                        content_type: "application/pdf",
+                        pages: pdf.pages,
+                        bytes: pdf.bytes,
+                    }
                 }
-            }
-            PrintKind::Vouchers => {
-                let fy = itaku_jp::FiscalYear::new(row.fiscal_year as i32).label();
-                let vouchers: Vec<Voucher> = items
-                    .iter()
-                    .map(|(seq, p)| {
-                        let v = values.get(p).unwrap_or(&empty);
-                        let birth = crate::time::parse_date(&get(v, Item::Seinengappi))
-                            .map(itaku_jp::format_wareki)
-                            .unwrap_or_default();
-                        Voucher {
-                            page_ref: page_ref(run_id, *seq),
-                            postal_code: get(v, Item::YubinBango),
-                            jusho: get(v, Item::Jusho),
-                            katagaki: get(v, Item::Katagaki),
-                            shimei: get(v, Item::Shimei),
-                            kana_shimei: get(v, Item::KanaShimei),
-                            birth_wareki: birth,
-                            sex: sex_label(&get(v, Item::Seibetsu)).into(),
-                            jushinken_no: get(v, Item::JushinkenNo),
-                            screenings: vec![
-                                "胃がん検診".into(),
-                                "肺がん検診".into(),
-                                "大腸がん検診".into(),
-                            ],
-                            fiscal_year_label: fy.clone(),
-                        }
-                    })
-                    .collect();
-                let desk = VoucherDesk {
-                    name: "がん検診コールセンター".into(),
-                    phone: row.desk_phone.clone(),
-                    hours: "平日 午前9時〜午後5時（土日祝・年末年始を除く）".into(),
-                };
-                let pdf = itaku_print::vouchers(&fonts, &sender, &desk, &vouchers)
-                    .map_err(|e| ServiceError::Invalid(e.to_string()))?;
-                PrintFile {
-                    filename: format!("{stem}-jushinhyo.pdf"),
-                    content_type: "application/pdf",
-                    pages: pdf.pages,
-                    bytes: pdf.bytes,
+                PrintKind::Labels => {
+                    let labels: Vec<Label> = items
+                        .iter()
+                        .map(|(seq, p)| {
+                            let v = values.get(p).unwrap_or(&empty);
+                            Label {
+                                page_ref: page_ref(run_id, *seq),
+                                postal_code: get(v, Item::YubinBango),
+                                jusho: get(v, Item::Jusho),
+                                katagaki: get(v, Item::Katagaki),
+                                shimei: get(v, Item::Shimei),
+                            }
+                        })
+                        .collect();
+                    let pdf = itaku_print::labels(&fonts, LabelSheet::A4x12, &stem, &labels)
+                        .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+                    PrintFile {
+                        filename: format!("{stem}-label.pdf"),
+                        content_type: "application/pdf",
+                        pages: pdf.pages,
+                        bytes: pdf.bytes,
+                    }
                 }
-            }
-            PrintKind::PrintData => {
-                let allowed = op.allowed.clone();
-                let cols: Vec<Item> = kind_items(kind)
-                    .iter()
-                    .filter(|i| allowed.contains(*i))
-                    .collect();
-                let mut text = String::from("印刷番号,区分");
-                for c in &cols {
-                    text.push(',');
-                    text.push_str(c.label());
+                PrintKind::Vouchers => {
+                    let fy = itaku_jp::FiscalYear::new(row.fiscal_year as i32).label();
+                    let vouchers: Vec<Voucher> = items
+                        .iter()
+                        .map(|(seq, p)| {
+                            let v = values.get(p).unwrap_or(&empty);
+                            let birth = crate::time::parse_date(&get(v, Item::Seinengappi))
+                                .map(itaku_jp::format_wareki)
+                                .unwrap_or_default();
+                            Voucher {
+                                page_ref: page_ref(run_id, *seq),
+                                postal_code: get(v, Item::YubinBango),
+                                jusho: get(v, Item::Jusho),
+                                katagaki: get(v, Item::Katagaki),
+                                shimei: get(v, Item::Shimei),
+                                kana_shimei: get(v, Item::KanaShimei),
+                                birth_wareki: birth,
+                                sex: sex_label(&get(v, Item::Seibetsu)).into(),
+                                jushinken_no: get(v, Item::JushinkenNo),
+                                screenings: vec![
+                                    "胃がん検診".into(),
+                                    "肺がん検診".into(),
+                                    "大腸がん検診".into(),
+                                ],
+                                fiscal_year_label: fy.clone(),
+                            }
+                        })
+                        .collect();
+                    let desk = VoucherDesk {
+                        name: "がん検診コールセンター".into(),
+                        phone: row.desk_phone.clone(),
+                        hours: "平日 午前9時〜午後5時（土日祝・年末年始を除く）".into(),
+                    };
+                    let pdf = itaku_print::vouchers(&fonts, &sender, &desk, &vouchers)
+                        .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+                    PrintFile {
+                        filename: format!("{stem}-jushinhyo.pdf"),
+                        content_type: "application/pdf",
+                        pages: pdf.pages,
+                        bytes: pdf.bytes,
+                    }
                 }
-                text.push_str("\r\n");
-                for (seq, p) in &items {
-                    let v = values.get(p).unwrap_or(&empty);
-                    text.push_str(&page_ref(run_id, *seq));
-                    text.push(',');
-                    text.push_str(&csv_field(&seg_of(*p).unwrap_or_default()));
+                PrintKind::PrintData => {
+                    let allowed = op.allowed.clone();
+                    let cols: Vec<Item> = kind_items(kind)
+                        .iter()
+                        .filter(|i| allowed.contains(*i))
+                        .collect();
+                    let mut text = String::from("印刷番号,区分");
                     for c in &cols {
                         text.push(',');
-                        text.push_str(&csv_field(&get(v, *c)));
+                        text.push_str(c.label());
                     }
                     text.push_str("\r\n");
+                    for (seq, p) in &items {
+                        let v = values.get(p).unwrap_or(&empty);
+                        text.push_str(&page_ref(run_id, *seq));
+                        text.push(',');
+                        text.push_str(&csv_field(&seg_of(*p).unwrap_or_default()));
+                        for c in &cols {
+                            text.push(',');
+                            text.push_str(&csv_field(&get(v, *c)));
+                        }
+                        text.push_str("\r\n");
+                    }
+                    let bytes = itaku_jp::encode_cp932(&text).map_err(|e| {
+                        ServiceError::Invalid(format!(
+                            "Shift_JIS にできない文字「{}」があるため印刷データを作れません",
+                            e.ch
+                        ))
+                    })?;
+                    PrintFile {
+                        filename: format!("{stem}-print-data.csv"),
+                        content_type: "text/csv; charset=Shift_JIS",
+                        pages: 0,
+                        bytes,
+                    }
                 }
-                let bytes = itaku_jp::encode_cp932(&text).map_err(|e| {
-                    ServiceError::Invalid(format!(
-                        "Shift_JIS にできない文字「{}」があるため印刷データを作れません",
-                        e.ch
-                    ))
-                })?;
-                PrintFile {
-                    filename: format!("{stem}-print-data.csv"),
-                    content_type: "text/csv; charset=Shift_JIS",
-                    pages: 0,
-                    bytes,
-                }
+            })
+        })();
+        let records: Vec<i64> = members.iter().map(|m| side.record(m)).collect();
+        // The people's data was read either way: a failed render is
+        // recorded too, with its reason.
+        let file = match rendered {
+            Ok(f) => f,
+            Err(e) => {
+                op.finish(
+                    &records,
+                    &format!("print R{run_id:05} batch {batch} failed: {e}"),
+                )
+                .await?;
+                return Err(e);
             }
         };
         let now = op.now_ts();
@@ -243,7 +259,6 @@ impl Service {
         op.tx
             .insert_print_download(run_id, batch, &now, by, file.pages as i64)
             .await?;
-        let records: Vec<i64> = members.iter().map(|m| side.record(m)).collect();
         op.finish(
             &records,
             &format!(
@@ -335,9 +350,18 @@ impl Service {
         let v = values.get(&first.person_id).unwrap_or(&empty);
         let card = self.postcard_for(&row, format!("校正 第{}版", t.version), v, &t);
         let sender = self.sender(&mut op.tx).await?;
-        let fonts = self.fonts()?;
-        let png = itaku_print::postcard_png(&fonts, &sender, &card, side_no.min(1), 2.0)
-            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        let png = self.fonts().and_then(|fonts| {
+            itaku_print::postcard_png(&fonts, &sender, &card, side_no.min(1), 2.0)
+                .map_err(|e| ServiceError::Invalid(e.to_string()))
+        });
+        let png = match png {
+            Ok(p) => p,
+            Err(e) => {
+                op.finish(&[side.record(first)], &format!("proof failed: {e}"))
+                    .await?;
+                return Err(e);
+            }
+        };
         op.finish(
             &[side.record(first)],
             &format!("campaign {campaign_id}: proof of {segment} v{}", t.version),
@@ -403,6 +427,13 @@ impl Service {
                 .mark_member_returned(campaign, member.person_id, &now, by, reason)
                 .await?
             {
+                // The name was read: that read is recorded even though
+                // nothing changes.
+                op.finish(
+                    &[side.record(&member)],
+                    &format!("page {}: already returned", page_ref(run_id, seq)),
+                )
+                .await?;
                 return Err(ServiceError::Conflict(format!(
                     "{} はすでに返戻として記録されています",
                     page_ref(run_id, seq)
