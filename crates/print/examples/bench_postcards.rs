@@ -44,7 +44,7 @@ struct Args {
 fn args() -> Result<Args, Box<dyn Error>> {
     let mut a = Args {
         n: 50_000,
-        batch: 1_000,
+        batch: 200,
         threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
         out: None,
     };

@@ -1,13 +1,15 @@
 //! 圧着はがき: address side (page 1) and message side (page 2) for each
 //! resident, 100 × 148 mm portrait.
 
+use std::collections::HashMap;
+
 use itaku_jp::{Bar, PostalCode};
 use serde_json::{json, Value};
 
 use crate::check::GlyphCheck;
 use crate::text::{paragraphs, runs};
 use crate::vertical::{address_side, TooLong};
-use crate::world::render;
+use crate::world::{compile, export, pages_marked};
 use crate::{Fonts, Pdf, PrintError};
 
 const TEMPLATE: &str = include_str!("../templates/postcard.typ");
@@ -156,6 +158,15 @@ fn prepare_all(fonts: &Fonts, sender: &Sender, cards: &[Postcard]) -> Result<Val
         check.field(who, "文面", &c.message_body);
     }
     check.finish()?;
+    let mut seen = std::collections::HashSet::new();
+    for c in cards {
+        if c.page_ref.trim().is_empty() || !seen.insert(c.page_ref.as_str()) {
+            return Err(PrintError::Invalid {
+                where_: format!("通番「{}」", c.page_ref),
+                reason: "通番が空か、同じ通番のはがきが複数あります。通番は1枚ごとに別の値にしてください".into(),
+            });
+        }
+    }
     let sender_postal =
         PostalCode::parse(&sender.postal_code).map_err(|e| PrintError::Invalid {
             where_: "差出人の郵便番号".into(),
@@ -172,13 +183,68 @@ fn prepare_all(fonts: &Fonts, sender: &Sender, cards: &[Postcard]) -> Result<Val
     }))
 }
 
+/// Type sizes for the message side's title and body, largest first. A
+/// card starts at the first; one whose message runs onto a third page is
+/// laid out again at the next.
+const MESSAGE_SIZES: [(f64, f64); 3] = [(15.0, 11.0), (13.0, 10.0), (11.0, 9.0)];
+
+/// Renders a batch. Overflow is found after layout (a page without a
+/// page_ref follows the card whose message ran over) rather than by
+/// measuring in typst, which would lay every message out twice; the
+/// cards that overflowed move to the next size and the batch is laid out
+/// again.
 fn render_batch(fonts: &Fonts, sender: &Value, cards: &[Postcard]) -> Result<Pdf, PrintError> {
-    let cards_json = cards
+    const SPACE: &str = "はがきの通信面";
+    if cards.is_empty() {
+        return Err(PrintError::Empty);
+    }
+    let mut cards_json = cards
         .iter()
         .map(|c| card_json(fonts, c))
         .collect::<Result<Vec<_>, _>>()?;
-    let data = json!({ "sender": sender, "cards": cards_json });
-    render(fonts, TEMPLATE, &data, cards.len() * 2, "はがきの通信面")
+    let mut levels = vec![0usize; cards.len()];
+    let refs: HashMap<&str, usize> = cards
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.page_ref.as_str(), i))
+        .collect();
+    loop {
+        for (card, &level) in cards_json.iter_mut().zip(&levels) {
+            let (title, body) = MESSAGE_SIZES[level];
+            card["title_size"] = json!(title);
+            card["body_size"] = json!(body);
+        }
+        let data = json!({ "sender": sender, "cards": &cards_json });
+        let document = compile(fonts, TEMPLATE, &data, SPACE)?;
+        if document.pages().len() == cards.len() * 2 {
+            return export(&document, cards.len() * 2);
+        }
+        // A page without a page_ref continues the card before it.
+        let mut progressed = false;
+        let mut last = None;
+        let mut bumped = vec![false; cards.len()];
+        for marked in pages_marked(&document, &refs) {
+            match (marked, last) {
+                (Some(i), _) => last = Some(i),
+                (None, Some(i)) if !bumped[i] => {
+                    bumped[i] = true;
+                    levels[i] += 1;
+                    if levels[i] == MESSAGE_SIZES.len() {
+                        return Err(PrintError::DoesNotFit {
+                            page_ref: cards[i].page_ref.clone(),
+                            space: SPACE,
+                        });
+                    }
+                    progressed = true;
+                }
+                (None, _) => {}
+            }
+        }
+        if !progressed {
+            // Page count off for a reason other than a long message.
+            return export(&document, cards.len() * 2);
+        }
+    }
 }
 
 /// One card as template data, or why it cannot be printed.

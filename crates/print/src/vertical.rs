@@ -52,12 +52,19 @@ pub(crate) struct Column {
 }
 
 impl Column {
+    /// The template's form: the column split at word spaces into
+    /// segments of cells (the template sets half a cell between them).
     pub(crate) fn to_json(&self) -> Value {
+        let segments: Vec<Vec<Value>> = self
+            .cells
+            .split(|c| *c == Cell::Gap)
+            .map(|seg| seg.iter().map(Cell::to_json).collect())
+            .collect();
         json!({
             "x": round(self.x),
             "y": round(self.y),
             "size": self.size,
-            "cells": self.cells.iter().map(Cell::to_json).collect::<Vec<_>>(),
+            "segs": segments,
         })
     }
 

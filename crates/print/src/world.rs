@@ -87,7 +87,7 @@ fn not_found(id: FileId) -> FileError {
 /// Compiles `template` with `data` as `/data.json`, checks that no glyph
 /// came out as tofu and that the page count is the one the caller laid
 /// out, and exports the PDF. `space` names what a record overflowed if
-/// the template reports one (e.g. はがきの通信面).
+/// the template reports one (e.g. ラベル).
 pub(crate) fn render(
     fonts: &Fonts,
     template: &str,
@@ -98,6 +98,17 @@ pub(crate) fn render(
     if expected_pages == 0 {
         return Err(PrintError::Empty);
     }
+    let document = compile(fonts, template, data, space)?;
+    export(&document, expected_pages)
+}
+
+/// Lays out the document.
+pub(crate) fn compile(
+    fonts: &Fonts,
+    template: &str,
+    data: &serde_json::Value,
+    space: &'static str,
+) -> Result<PagedDocument, PrintError> {
     let (main_id, data_id) =
         (*FILES).ok_or_else(|| PrintError::Compile("仮想ファイルの名前が不正です".into()))?;
     let json = serde_json::to_vec(data).map_err(|e| PrintError::Compile(e.to_string()))?;
@@ -110,8 +121,13 @@ pub(crate) fn render(
     let result = typst::compile::<PagedDocument>(&world).output;
     // typst memoises layouts across compilations; each batch holds new
     // data, so old entries are dead weight.
-    comemo::evict(2);
-    let document = result.map_err(|errors| compile_error(&errors, space))?;
+    comemo::evict(1);
+    result.map_err(|errors| compile_error(&errors, space))
+}
+
+/// Checks the page count and that no glyph came out as tofu, and writes
+/// the PDF.
+pub(crate) fn export(document: &PagedDocument, expected_pages: usize) -> Result<Pdf, PrintError> {
     let pages = document.pages().len();
     if pages != expected_pages {
         return Err(PrintError::Compile(format!(
@@ -130,12 +146,12 @@ pub(crate) fn render(
     }
     let options = typst_pdf::PdfOptions {
         ident: Smart::Auto,
-        // Tagging (accessibility structure) doubles export time on 100,000
-        // pages and nobody reads mail-merge output with a screen reader.
+        // Tagging (accessibility structure) costs export time on 100,000
+        // pages, and nobody reads mail-merge output with a screen reader.
         tagged: false,
         ..Default::default()
     };
-    let bytes = typst_pdf::pdf(&document, &options).map_err(|errors| {
+    let bytes = typst_pdf::pdf(document, &options).map_err(|errors| {
         PrintError::Export(
             errors
                 .iter()
@@ -145,6 +161,26 @@ pub(crate) fn render(
         )
     })?;
     Ok(Pdf { bytes, pages })
+}
+
+/// For each page, the index of the first of `needles` that some text run
+/// on the page is exactly equal to.
+pub(crate) fn pages_marked(
+    document: &PagedDocument,
+    needles: &std::collections::HashMap<&str, usize>,
+) -> Vec<Option<usize>> {
+    fn find(frame: &Frame, needles: &std::collections::HashMap<&str, usize>) -> Option<usize> {
+        frame.items().find_map(|(_, item)| match item {
+            FrameItem::Group(group) => find(&group.frame, needles),
+            FrameItem::Text(text) => needles.get(text.text.as_str()).copied(),
+            _ => None,
+        })
+    }
+    document
+        .pages()
+        .iter()
+        .map(|p| find(&p.frame, needles))
+        .collect()
 }
 
 fn compile_error(errors: &[SourceDiagnostic], space: &'static str) -> PrintError {

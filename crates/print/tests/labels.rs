@@ -1,4 +1,5 @@
 //! Label sheets rendered for real and read back with poppler.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

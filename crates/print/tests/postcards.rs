@@ -1,4 +1,5 @@
 //! Postcards rendered for real and read back with poppler.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -47,7 +48,12 @@ fn two_pages_per_card_at_postcard_size() {
 #[test]
 fn address_side_carries_address_name_sama_and_page_ref() {
     let card = hard_card();
-    let pdf = postcards(common::fonts(), &sample::sender(), &[card.clone()]).unwrap();
+    let pdf = postcards(
+        common::fonts(),
+        &sample::sender(),
+        std::slice::from_ref(&card),
+    )
+    .unwrap();
     let page1 = common::squashed(&pdf, Some(1));
     // Vertical address, digits as kanji digit by digit, the IVS kept.
     assert!(
@@ -95,7 +101,12 @@ fn vertical_address_never_shows_arabic_digits() {
 #[test]
 fn message_side_carries_title_body_sender_and_page_ref() {
     let card = sample::card(1);
-    let pdf = postcards(common::fonts(), &sample::sender(), &[card.clone()]).unwrap();
+    let pdf = postcards(
+        common::fonts(),
+        &sample::sender(),
+        std::slice::from_ref(&card),
+    )
+    .unwrap();
     let page2 = common::squashed(&pdf, Some(2));
     assert!(page2.contains("特定健康診査のご案内"), "{page2}");
     for para in card.message_body.split("\n\n") {
@@ -177,7 +188,12 @@ fn runs_at(gray: &common::Gray, dy: f64) -> usize {
 #[test]
 fn barcode_is_drawn_bar_for_bar() {
     let card = sample::card(3);
-    let pdf = postcards(common::fonts(), &sample::sender(), &[card.clone()]).unwrap();
+    let pdf = postcards(
+        common::fonts(),
+        &sample::sender(),
+        std::slice::from_ref(&card),
+    )
+    .unwrap();
     let gray = common::render_gray(&pdf, 1, 300);
     let count = |f: fn(&Bar) -> bool| card.barcode.iter().filter(|b| f(b)).count();
     // Through the timing band every bar is cut.
@@ -236,6 +252,36 @@ fn batches_split_the_run_and_parallel_delivers_every_batch() {
     .unwrap();
     seen.sort();
     assert_eq!(seen, vec![(0, 4, true), (1, 4, true), (2, 2, true)]);
+}
+
+#[test]
+fn a_long_message_is_set_smaller_rather_than_spilling_onto_a_page() {
+    let normal = sample::card(0);
+    let mut long = sample::card(1);
+    let first = sample::message_body("山田")
+        .split("\n\n")
+        .next()
+        .unwrap()
+        .to_owned();
+    long.message_body = format!("{}\n\n{first}", long.message_body);
+    let cards = vec![normal.clone(), long.clone(), sample::card(2)];
+    let pdf = postcards(common::fonts(), &sample::sender(), &cards).unwrap();
+    assert_eq!(common::pdfinfo_pages(&pdf), 6);
+    let page4 = common::squashed(&pdf, Some(4));
+    assert!(
+        page4.contains("ご不明な点は、下記までお問い合わせください。"),
+        "{page4}"
+    );
+    assert!(page4.contains(&long.page_ref));
+    let size = |page| common::word_height(&pdf, page, "受診の際は").unwrap();
+    assert!(
+        size(4) < size(2) * 0.95,
+        "long {} vs normal {}",
+        size(4),
+        size(2)
+    );
+    // The cards around it keep the large size.
+    assert!((size(6) - size(2)).abs() < 0.01);
 }
 
 #[test]

@@ -217,3 +217,29 @@ pub fn save_artifacts(name: &str, pdf: &Pdf, dpi: u32) {
         .arg(&path)
         .arg(dir.join(name)));
 }
+
+/// Height in points of the first word (as pdftotext -bbox splits them) on
+/// `page` that contains `needle`: the type size, near enough.
+pub fn word_height(pdf: &Pdf, page: usize, needle: &str) -> Option<f64> {
+    let f = to_file(pdf);
+    let out = run(Command::new("pdftotext")
+        .args(["-bbox", "-enc", "UTF-8"])
+        .args(["-f", &page.to_string(), "-l", &page.to_string()])
+        .arg(f.path())
+        .arg("-"));
+    out.lines().filter(|l| l.contains("<word")).find_map(|l| {
+        let word = l.split('>').nth(1)?.split('<').next()?;
+        if !word.contains(needle) {
+            return None;
+        }
+        let attr = |name: &str| -> Option<f64> {
+            l.split(&format!("{name}=\""))
+                .nth(1)?
+                .split('"')
+                .next()?
+                .parse()
+                .ok()
+        };
+        Some(attr("yMax")? - attr("yMin")?)
+    })
+}
