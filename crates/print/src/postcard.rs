@@ -44,7 +44,8 @@ pub struct Postcard {
     pub katagaki: String,
     /// Name, printed large with 様.
     pub shimei: String,
-    /// Japan Post customer barcode, exactly [`BARCODE_BARS`] bars.
+    /// Japan Post customer barcode, exactly [`BARCODE_BARS`] bars, or none
+    /// (a representative postal code, which the manual gives no barcode).
     pub barcode: Vec<Bar>,
     /// Heading of the message side.
     pub message_title: String,
@@ -255,7 +256,7 @@ fn card_json(fonts: &Fonts, c: &Postcard) -> Result<Value, PrintError> {
     };
     let postal =
         PostalCode::parse(&c.postal_code).map_err(|e| invalid("郵便番号", e.to_string()))?;
-    if c.barcode.len() != BARCODE_BARS {
+    if !c.barcode.is_empty() && c.barcode.len() != BARCODE_BARS {
         return Err(invalid(
             "カスタマバーコード",
             format!(

@@ -220,6 +220,23 @@ fn barcode_is_drawn_bar_for_bar() {
 }
 
 #[test]
+fn a_representative_postal_code_prints_without_a_barcode() {
+    let mut card = sample::card(3);
+    card.barcode.clear();
+    let pdf = postcards(
+        common::fonts(),
+        &sample::sender(),
+        std::slice::from_ref(&card),
+    )
+    .unwrap();
+    let gray = common::render_gray(&pdf, 1, 300);
+    assert_eq!(runs_at(&gray, 1.8), 0, "no bars");
+    card.barcode.truncate(0);
+    card.barcode.push(Bar::Long);
+    assert!(postcards(common::fonts(), &sample::sender(), &[card]).is_err());
+}
+
+#[test]
 fn postal_code_boxes_are_drawn_at_the_standard_positions() {
     let pdf = postcards(common::fonts(), &sample::sender(), &[sample::card(0)]).unwrap();
     let gray = common::render_gray(&pdf, 1, 300);
