@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::check::GlyphCheck;
 use crate::text::{paragraphs, runs};
 use crate::vertical::{address_side, TooLong};
-use crate::world::{compile, export, pages_marked};
+use crate::world::{compile, pages_marked};
 use crate::{Fonts, Pdf, PrintError};
 
 const TEMPLATE: &str = include_str!("../templates/postcard.typ");
@@ -195,6 +195,16 @@ const MESSAGE_SIZES: [(f64, f64); 3] = [(15.0, 11.0), (13.0, 10.0), (11.0, 9.0)]
 /// cards that overflowed move to the next size and the batch is laid out
 /// again.
 fn render_batch(fonts: &Fonts, sender: &Value, cards: &[Postcard]) -> Result<Pdf, PrintError> {
+    let document = lay_out(fonts, sender, cards)?;
+    crate::world::export(&document, cards.len() * 2)
+}
+
+/// The cards laid out, each message set as large as still fits its side.
+fn lay_out(
+    fonts: &Fonts,
+    sender: &Value,
+    cards: &[Postcard],
+) -> Result<typst_layout::PagedDocument, PrintError> {
     const SPACE: &str = "はがきの通信面";
     if cards.is_empty() {
         return Err(PrintError::Empty);
@@ -218,7 +228,7 @@ fn render_batch(fonts: &Fonts, sender: &Value, cards: &[Postcard]) -> Result<Pdf
         let data = json!({ "sender": sender, "cards": &cards_json });
         let document = compile(fonts, TEMPLATE, &data, SPACE)?;
         if document.pages().len() == cards.len() * 2 {
-            return export(&document, cards.len() * 2);
+            return Ok(document);
         }
         // A page without a page_ref continues the card before it.
         let mut progressed = false;
@@ -242,8 +252,9 @@ fn render_batch(fonts: &Fonts, sender: &Value, cards: &[Postcard]) -> Result<Pdf
             }
         }
         if !progressed {
-            // Page count off for a reason other than a long message.
-            return export(&document, cards.len() * 2);
+            // Page count off for a reason other than a long message: the
+            // export's page check reports it.
+            return Ok(document);
         }
     }
 }
@@ -308,7 +319,8 @@ pub fn postcard_png(
     side: usize,
     pixel_per_pt: f32,
 ) -> Result<Vec<u8>, PrintError> {
-    let sender_json = prepare_all(fonts, sender, std::slice::from_ref(card))?;
-    let data = json!({ "sender": sender_json, "cards": [card_json(fonts, card)?] });
-    crate::world::render_png(fonts, TEMPLATE, &data, side.min(1), pixel_per_pt)
+    let cards = std::slice::from_ref(card);
+    let sender_json = prepare_all(fonts, sender, cards)?;
+    let document = lay_out(fonts, &sender_json, cards)?;
+    crate::world::page_png(&document, side.min(1), pixel_per_pt)
 }

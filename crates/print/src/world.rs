@@ -218,27 +218,13 @@ fn collect_tofu(frame: &Frame, out: &mut BTreeSet<char>) {
     }
 }
 
-/// Compiles like [`render`] and rasterises one page to PNG, for a proof
-/// on screen (校正刷り). `pixel_per_pt` 2.0 gives about 144 dpi.
-pub(crate) fn render_png(
-    fonts: &Fonts,
-    template: &str,
-    data: &serde_json::Value,
+/// One laid-out page as PNG, for a proof on screen (校正刷り): checked
+/// for tofu like an export. `pixel_per_pt` 2.0 gives about 144 dpi.
+pub(crate) fn page_png(
+    document: &PagedDocument,
     page: usize,
     pixel_per_pt: f32,
 ) -> Result<Vec<u8>, PrintError> {
-    let (main_id, data_id) =
-        (*FILES).ok_or_else(|| PrintError::Compile("仮想ファイルの名前が不正です".into()))?;
-    let json = serde_json::to_vec(data).map_err(|e| PrintError::Compile(e.to_string()))?;
-    let world = PrintWorld {
-        fonts,
-        main: Source::new(main_id, template.to_owned()),
-        data_id,
-        data: Bytes::new(json),
-    };
-    let result = typst::compile::<PagedDocument>(&world).output;
-    comemo::evict(2);
-    let document = result.map_err(|errors| compile_error(&errors, "校正刷り"))?;
     let page = document
         .pages()
         .get(page)

@@ -336,3 +336,13 @@ fn records_that_cannot_be_laid_out_are_refused_with_their_page_ref() {
     let err = postcards(common::fonts(), &sender, &[]).unwrap_err();
     assert!(matches!(err, PrintError::Empty), "{err}");
 }
+
+#[test]
+fn a_proof_is_a_png_of_either_side() {
+    let card = sample::card(3);
+    for side in [0, 1] {
+        let png = itaku_print::postcard_png(common::fonts(), &sample::sender(), &card, side, 1.0)
+            .unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "side {side}");
+    }
+}
