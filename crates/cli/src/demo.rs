@@ -146,10 +146,16 @@ pub async fn run(config: &Config, args: &DemoArgs) -> anyhow::Result<ExitCode> {
 
 fn write_logins(dir: &Path, s: &DemoSummary) -> anyhow::Result<()> {
     let mut out = format!(
-        "デモ区の区民 {} 人（うち {} 人を受診勧奨契約へ提供済み）\nサインイン（パスワードは全員 {}）:\n",
+        "デモ区の区民 {} 人（うち {} 人を受診勧奨契約へ提供済み）\n\
+         勧奨 No.{}（下書き）: mirai-tsuchi で区分・文面・割付・印刷、hokenshi で新しい勧奨の作成\n\
+         サインイン（パスワードは全員 {}）:\n",
         s.persons,
         s.provided,
-        s.logins.first().map(|l| l.password.as_str()).unwrap_or_default()
+        s.campaign_id,
+        s.logins
+            .first()
+            .map(|l| l.password.as_str())
+            .unwrap_or_default()
     );
     for l in &s.logins {
         out.push_str(&format!(
