@@ -7,7 +7,7 @@
 //!
 //! `MB` defaults to 1024; `RAGE` to `$RAGE` or `rage` on the PATH. Files go
 //! to a temporary directory under `$TMPDIR`. Prints one line per step and
-//! the ratios; see BENCH.md for recorded numbers.
+//! the ratios; BENCHMARKS.md at the repository root records the numbers.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
