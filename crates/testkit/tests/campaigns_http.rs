@@ -225,6 +225,14 @@ async fn ward_creates_and_the_handler_prints(s: TestServer) {
         .unwrap()
         .parse()
         .unwrap();
+    let who = h
+        .post_form(
+            &format!("{here}/identify"),
+            &[("page_ref", &format!("r{run:05}-000001"))],
+        )
+        .await;
+    assert_eq!(who.status, 303);
+    assert!(notice(&who).contains("様あてのページです"), "{}", notice(&who));
     let returned = h
         .post_form(
             &format!("{here}/returned"),

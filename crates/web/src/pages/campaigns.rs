@@ -394,6 +394,7 @@ pub enum Act {
     Returned,
     State,
     Reissue,
+    Identify,
 }
 
 fn parse_weight(s: &str) -> Result<u32, ServiceError> {
@@ -475,6 +476,18 @@ async fn act(
                     p.page_ref, p.shimei
                 ))
             }
+            Act::Identify => {
+                let p = svc.identify_page(&side.actor, &f.page_ref).await?;
+                let returned = if p.returned_at.is_some() {
+                    "（返戻記録あり）"
+                } else {
+                    ""
+                };
+                Ok(format!(
+                    "{} は {} 様あてのページです（印刷 R{:05} の {} 番目）{returned}",
+                    p.page_ref, p.shimei, p.run_id, p.seq
+                ))
+            }
             Act::Reissue => {
                 let no = itaku_jp::fold_width(f.member.trim());
                 let member: i64 = no.trim_start_matches("No.").parse().map_err(|_| {
@@ -543,6 +556,7 @@ fn act_of(name: &str) -> Result<Act, WebError> {
         "returned" => Act::Returned,
         "state" => Act::State,
         "reissue" => Act::Reissue,
+        "identify" => Act::Identify,
         _ => return Err(WebError::NotFound),
     })
 }
