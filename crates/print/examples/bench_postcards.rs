@@ -3,7 +3,9 @@
 //! in the same run: the same number of pages, each one plain text line
 //! (the card's address and name, or its title), rendered by typst with the
 //! same fonts, batches and threads. The anchor is what typst itself costs
-//! for that many pages; the ratio is what this crate's layout adds.
+//! for that many pages; the ratio is what this crate's layout adds. CPU
+//! time (all threads) is printed beside wall time: on a shared machine
+//! wall time says as much about the neighbours as about this code.
 //!
 //! cargo run --release -p itaku-print --example bench_postcards -- [N] [--batch B] [--threads T] [--out DIR]
 
@@ -26,6 +28,23 @@ fn peak_rss_mb() -> f64 {
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// CPU time (user + system, all threads) used so far, in seconds, from
+/// /proc/self/stat (fields 14 and 15, in clock ticks of 1/100 s: Linux's
+/// USER_HZ).
+fn cpu_secs() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // The command name (field 2) may hold spaces; count after it.
+            let rest = s.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let user: f64 = fields.get(11)?.parse().ok()?;
+            let system: f64 = fields.get(12)?.parse().ok()?;
+            Some((user + system) / 100.0)
+        })
+        .unwrap_or(f64::NAN)
 }
 
 /// Resets the peak (Linux: writing 5 to clear_refs), so each phase
@@ -119,17 +138,18 @@ fn main() -> Result<(), Box<dyn Error>> {
     let sender = sample::sender();
 
     reset_peak();
-    let t = Instant::now();
+    let (t, cpu) = (Instant::now(), cpu_secs());
     let (pages, bytes) = anchor(&fonts, &cards, &a)?;
     let anchor_secs = t.elapsed().as_secs_f64();
     println!(
-        "anchor (one plain line per page): {anchor_secs:.2} s, {pages} pages, {:.1} MB, peak RSS {:.0} MB",
+        "anchor (one plain line per page): {anchor_secs:.2} s, {pages} pages, {:.1} MB, peak RSS {:.0} MB, CPU {:.1} s",
         bytes as f64 / 1e6,
-        peak_rss_mb()
+        peak_rss_mb(),
+        cpu_secs() - cpu
     );
 
     reset_peak();
-    let t = Instant::now();
+    let (t, cpu) = (Instant::now(), cpu_secs());
     let (mut pages, mut bytes, mut files) = (0usize, 0usize, 0usize);
     if let Some(dir) = &a.out {
         std::fs::create_dir_all(dir)?;
@@ -145,10 +165,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         Ok(())
     })?;
     let secs = t.elapsed().as_secs_f64();
+    let cpu = cpu_secs() - cpu;
     println!(
-        "postcards:     {secs:.2} s, {pages} pages, {:.1} MB, peak RSS {:.0} MB, {files} files written",
+        "postcards:     {secs:.2} s, {pages} pages, {:.1} MB, peak RSS {:.0} MB, CPU {cpu:.1} s ({:.2} ms a card), {files} files written",
         bytes as f64 / 1e6,
-        peak_rss_mb()
+        peak_rss_mb(),
+        cpu * 1000.0 / a.n as f64
     );
     println!(
         "ratio to anchor: {:.2}x; {:.0} postcards/s",

@@ -80,7 +80,13 @@ impl Fonts {
     /// The Debian fonts in [`SYSTEM_FONTS`]. Every one is required; the
     /// error names the package to install for the first one missing.
     pub fn load_system() -> Result<Fonts, PrintError> {
-        for (path, package) in SYSTEM_FONTS {
+        Self::load_installed(SYSTEM_FONTS)
+    }
+
+    /// Fonts from (path, Debian package) pairs; a missing file is named
+    /// with the package that installs it.
+    fn load_installed(list: &[(&str, &'static str)]) -> Result<Fonts, PrintError> {
+        for (path, package) in list {
             if !Path::new(path).is_file() {
                 return Err(PrintError::FontNotInstalled {
                     path: PathBuf::from(path),
@@ -88,7 +94,7 @@ impl Fonts {
                 });
             }
         }
-        let paths: Vec<PathBuf> = SYSTEM_FONTS.iter().map(|(p, _)| p.into()).collect();
+        let paths: Vec<PathBuf> = list.iter().map(|(p, _)| p.into()).collect();
         Self::load_from(&paths)
     }
 
@@ -312,6 +318,31 @@ mod tests {
         // The MJ sequence needs IPAmj Mincho, which was not loaded.
         let missing = fonts.missing_glyphs("渡邊\u{E0108}");
         assert_eq!(missing, ['邊', '\u{E0108}'].into_iter().collect());
+    }
+
+    #[test]
+    fn a_missing_system_font_names_its_package() {
+        let list = [
+            SYSTEM_FONTS[0],
+            (
+                "/usr/share/fonts/truetype/ipamj/none.ttf",
+                "fonts-ipamj-mincho",
+            ),
+        ];
+        let err = Fonts::load_installed(&list).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                PrintError::FontNotInstalled {
+                    package: "fonts-ipamj-mincho",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err
+            .to_string()
+            .contains("apt-get install fonts-ipamj-mincho"));
     }
 
     #[test]

@@ -97,7 +97,9 @@ impl Iterator for PostcardBatches<'_> {
 /// batch's index (0-based, in card order) and PDF, on the calling thread,
 /// in completion order; the first error (from rendering or from `sink`)
 /// stops the work and is returned. Only `threads` batches are in memory
-/// at once.
+/// at once. typst lays pages out on its own thread pool as well, so more
+/// threads than cores do not help; two on two cores keep both busy
+/// through the single-threaded parts (evaluation, PDF export).
 pub fn postcards_parallel(
     fonts: &Fonts,
     sender: &Sender,
