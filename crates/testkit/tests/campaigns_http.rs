@@ -232,7 +232,11 @@ async fn ward_creates_and_the_handler_prints(s: TestServer) {
         )
         .await;
     assert_eq!(who.status, 303);
-    assert!(notice(&who).contains("様あてのページです"), "{}", notice(&who));
+    assert!(
+        notice(&who).contains("様あてのページです"),
+        "{}",
+        notice(&who)
+    );
     let returned = h
         .post_form(
             &format!("{here}/returned"),
