@@ -341,6 +341,34 @@ impl Service {
     }
 }
 
+/// One table of a backup as JSON objects by column name (BLOBs base64),
+/// for inspection and tests. The whole file is read and checked.
+pub fn backup_table(
+    path: &Path,
+    key: &BackupKey,
+    table: &str,
+) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+    let mut reader = BackupReader::open(path, key)?;
+    let mut columns: Option<Vec<String>> = None;
+    let mut out = Vec::new();
+    while let Some(event) = reader.next_event()? {
+        match event {
+            Event::TableStart(s) => {
+                columns = (s.table == table).then(|| s.columns.into_iter().map(|c| c.0).collect())
+            }
+            Event::Row(cells) => {
+                if let Some(cols) = &columns {
+                    let values: Vec<serde_json::Value> =
+                        serde_json::from_str(&row_line(&cells)).unwrap_or_default();
+                    out.push(cols.iter().cloned().zip(values).collect());
+                }
+            }
+            Event::TableEnd(_) => columns = None,
+        }
+    }
+    Ok(out)
+}
+
 /// Read a backup's header only (to say what a file is before restoring).
 pub fn backup_header(path: &Path, key: &BackupKey) -> Result<BackupHeader> {
     Ok(BackupReader::open(path, key)?.header)

@@ -7,14 +7,11 @@
 //! are done, and never twice.
 
 use crate::actor::ActorKind;
-use crate::certificate::{
-    signing_message, CertifiedCheckpoint, CertifiedContract, DestroyedKey, ErasureCertificate,
-    RecordCounts, SignedCertificate, CERTIFICATE_FORMAT, ERASURE_METHOD,
-};
+use crate::certificate::SignedCertificate;
 use crate::error::{Result, ServiceError};
 use crate::op::{Op, OpRequest};
 use crate::time::ts;
-use crate::{Actor, Checkpoint, Service};
+use crate::{Actor, Service};
 use itaku_core::{ContractId, Role};
 use itaku_crypto::sha256_hex;
 use itaku_policy::{Action, Scope};
@@ -23,6 +20,11 @@ use serde::Serialize;
 
 /// Debug builds only: abort the process right after the named step has
 /// committed, so tests can prove that a crash at any point resumes.
+mod certify;
+mod records;
+
+pub use records::{CertificateCheck, ErasureView};
+
 pub const CRASH_AFTER_ENV: &str = "ITAKU_TEST_CRASH_AFTER";
 
 /// A waiver reason longer than this is cut (it goes into the audit entry).
@@ -70,36 +72,6 @@ impl ErasureStep {
             .into_iter()
             .find(|k| k.code() == s)
             .ok_or_else(|| ServiceError::Internal(format!("unknown erasure state {s}")))
-    }
-}
-
-/// One erasure as the list shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ErasureView {
-    pub id: i64,
-    pub contract_id: i64,
-    pub contract_name: String,
-    pub step: ErasureStep,
-    pub requested_at: String,
-    pub operator: String,
-    pub waiver: Option<String>,
-    pub key_id: String,
-    pub persons: i64,
-    pub certified_at: Option<String>,
-}
-
-/// What `verify_certificate` found; empty `problems` means it holds.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct CertificateCheck {
-    pub signature_ok: bool,
-    pub key_gone: bool,
-    pub rows_remaining: i64,
-    pub problems: Vec<String>,
-}
-
-impl CertificateCheck {
-    pub fn ok(&self) -> bool {
-        self.problems.is_empty()
     }
 }
 
@@ -164,10 +136,17 @@ impl Service {
             .vault_for(Some(contract_id))
             .await?
             .ok_or_else(|| ServiceError::Invalid("この契約には金庫がありません".into()))?;
-        let Some(wrapped) = vault.wrapped_key.as_deref() else {
-            return Err(ServiceError::Conflict(
-                "この契約の金庫の鍵はすでに破棄されていますが、消去の記録がありません。システム管理者に連絡してください".into(),
-            ));
+        // A key already gone without an erasure record: a database restored
+        // from a backup older than the erasure. The rows left are unreadable
+        // ciphertext; erasing again deletes them and certifies that.
+        let key_id = match (vault.wrapped_key.as_deref(), &vault.destroyed_at) {
+            (Some(wrapped), _) => format!("sha256:{}", sha256_hex(wrapped)),
+            (None, Some(at)) => format!("destroyed-before:{at}"),
+            (None, None) => {
+                return Err(ServiceError::Internal(
+                    "契約の金庫に鍵も破棄の記録もありません".into(),
+                ))
+            }
         };
         let open = op
             .tx
@@ -184,7 +163,6 @@ impl Service {
             )));
         }
         let counts = op.tx.vault_counts(vault.id, contract_id).await?;
-        let key_id = format!("sha256:{}", sha256_hex(wrapped));
         let operator = match actor.user_id() {
             Some(u) => self.user_label(&mut op.tx, u.0).await?,
             None => match &actor.kind {
@@ -400,265 +378,5 @@ impl Service {
             .await?;
         crash_point(ErasureStep::Purged);
         Ok(())
-    }
-
-    /// (e) A signed checkpoint of the audit chain, then the certificate.
-    async fn certify_step(&self, sys: &Actor, row: &ErasureRow) -> Result<()> {
-        let cp = self.audit_checkpoint(sys).await?;
-        let items: Vec<String> = self
-            .contract_items(ContractId(row.contract_id))
-            .await?
-            .iter()
-            .map(|i| i.label().to_owned())
-            .collect();
-        let mut op = self.step_op(sys, row, "certificate").await?;
-        let now = op.now_ts();
-        let Some(row) = op.tx.erasure(row.id).await? else {
-            return Err(ServiceError::not_found());
-        };
-        if row.state != ErasureStep::Purged.code() {
-            return Ok(());
-        }
-        let certificate = self
-            .build_certificate(&mut op, &row, cp, items, &now)
-            .await?;
-        let signature = hex::encode(self.inner.signer.sign(&signing_message(&certificate)?));
-        let signed = SignedCertificate {
-            certificate,
-            signature,
-        };
-        if !op
-            .tx
-            .erasure_certified(row.id, &signed.to_json()?, &now)
-            .await?
-        {
-            return Ok(());
-        }
-        op.finish(
-            &[],
-            &format!(
-                "erasure {}: certificate issued (audit checkpoint {})",
-                row.id, signed.certificate.audit_checkpoint.seq
-            ),
-        )
-        .await?;
-        crash_point(ErasureStep::Certified);
-        Ok(())
-    }
-
-    async fn build_certificate(
-        &self,
-        op: &mut Op<'_>,
-        row: &ErasureRow,
-        cp: Checkpoint,
-        items: Vec<String>,
-        now: &str,
-    ) -> Result<ErasureCertificate> {
-        let contract = op
-            .tx
-            .contract(row.contract_id)
-            .await?
-            .ok_or_else(|| missing("契約"))?;
-        let contractor = op
-            .tx
-            .org(contract.contractor_org_id)
-            .await?
-            .map(|o| o.name)
-            .unwrap_or_default();
-        let job = op
-            .tx
-            .jobs()
-            .await?
-            .into_iter()
-            .find(|j| j.id == contract.job_id)
-            .map(|j| j.name)
-            .unwrap_or_default();
-        let vault = op
-            .tx
-            .vault_for(Some(row.contract_id))
-            .await?
-            .ok_or_else(|| missing("金庫"))?;
-        if vault.wrapped_key.is_some() {
-            // Never a certificate while the key could still be read.
-            return Err(ServiceError::Internal(
-                "金庫の鍵が残っているため証明書を発行できません".into(),
-            ));
-        }
-        let deleted = RecordCounts {
-            persons: row.deleted_persons.unwrap_or_default(),
-            search_tokens: row.deleted_search_tokens.unwrap_or_default(),
-            campaign_members: row.deleted_campaign_members.unwrap_or_default(),
-            print_items: row.deleted_print_items.unwrap_or_default(),
-            list_members: row.deleted_list_members.unwrap_or_default(),
-        };
-        let at = |v: &Option<String>, what: &str| v.clone().ok_or_else(|| missing(what));
-        Ok(ErasureCertificate {
-            format: CERTIFICATE_FORMAT.into(),
-            erasure_id: row.id,
-            dataset: format!(
-                "委託契約「{}」の契約金庫（受託者 {} に提供した個人情報の暗号化された記録）と、それを参照する検索索引・勧奨対象者・印刷の記録",
-                contract.name, contractor
-            ),
-            contract: CertifiedContract {
-                id: contract.id,
-                name: contract.name,
-                contractor,
-                job,
-                starts_on: contract.starts_on,
-                ends_on: contract.ends_on,
-            },
-            items,
-            recorded: RecordCounts {
-                persons: row.persons,
-                search_tokens: row.search_tokens,
-                campaign_members: row.campaign_members,
-                print_items: row.print_items,
-                list_members: row.list_members,
-            },
-            deleted,
-            keys_destroyed: vec![DestroyedKey {
-                vault_id: row.vault_id,
-                key_id: row.key_id.clone(),
-                destroyed_at: vault
-                    .destroyed_at
-                    .clone()
-                    .or_else(|| row.keys_destroyed_at.clone())
-                    .ok_or_else(|| missing("鍵の破棄日時"))?,
-            }],
-            method: ERASURE_METHOD.into(),
-            purge: row.purge_method.clone().unwrap_or_default(),
-            backend: self.backend_name().into(),
-            requested_at: row.requested_at.clone(),
-            keys_destroyed_at: at(&row.keys_destroyed_at, "鍵の破棄日時")?,
-            rows_deleted_at: at(&row.rows_deleted_at, "削除日時")?,
-            purged_at: at(&row.purged_at, "空き領域の消去日時")?,
-            issued_at: now.to_owned(),
-            operator: row.operator.clone(),
-            operator_user_id: row.requested_by,
-            waiver: row.waiver.clone(),
-            open_campaigns: row.open_campaigns,
-            audit_checkpoint: CertifiedCheckpoint {
-                seq: cp.seq,
-                hash: cp.hash,
-                signature: cp.signature,
-                signed_at: cp.signed_at,
-            },
-            public_key: cp.public_key,
-        })
-    }
-
-    /// Every erasure, oldest first (administrators and inspectors).
-    pub async fn erasures(&self, actor: &Actor) -> Result<Vec<ErasureView>> {
-        let mut op = self
-            .begin(actor, OpRequest::system(Action::ViewAudit, "erasures"))
-            .await?;
-        let rows = op.tx.erasures().await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let contract_name = op
-                .tx
-                .contract(r.contract_id)
-                .await?
-                .map(|c| c.name)
-                .unwrap_or_default();
-            out.push(ErasureView {
-                id: r.id,
-                contract_id: r.contract_id,
-                contract_name,
-                step: ErasureStep::parse(&r.state)?,
-                requested_at: r.requested_at,
-                operator: r.operator,
-                waiver: r.waiver,
-                key_id: r.key_id,
-                persons: r.persons,
-                certified_at: r.certified_at,
-            });
-        }
-        op.finish(&[], "").await?;
-        Ok(out)
-    }
-
-    /// The stored certificate of a contract's erasure.
-    pub async fn erasure_certificate(
-        &self,
-        actor: &Actor,
-        contract_id: i64,
-    ) -> Result<SignedCertificate> {
-        let mut op = self
-            .begin(
-                actor,
-                OpRequest::system(Action::ViewAudit, "erasure_certificate"),
-            )
-            .await?;
-        let row = op.tx.erasure_of_contract(contract_id).await?;
-        op.finish(&[], &format!("contract {contract_id}")).await?;
-        let text = row
-            .and_then(|r| r.certificate)
-            .ok_or_else(ServiceError::not_found)?;
-        SignedCertificate::from_json(&text)
-    }
-
-    /// Check a certificate against this installation: the signature (audit
-    /// key), the audit chain up to its checkpoint, the vault's key gone,
-    /// and no rows of the vault left.
-    pub async fn verify_certificate(&self, signed: &SignedCertificate) -> Result<CertificateCheck> {
-        let mut check = CertificateCheck::default();
-        let c = &signed.certificate;
-        match signed.verify_signature(&self.inner.signer.verifying_key()) {
-            Ok(()) => check.signature_ok = true,
-            Err(e) => check.problems.push(e.to_string()),
-        }
-        let mut tx = self.inner.store.begin().await?;
-        let vault = tx.vault_for(Some(c.contract.id)).await?;
-        let erasure = tx.erasure_of_contract(c.contract.id).await?;
-        match &vault {
-            Some(v) => {
-                check.key_gone = v.wrapped_key.is_none() && v.destroyed_at.is_some();
-                if !check.key_gone {
-                    check
-                        .problems
-                        .push(format!("契約 {} の金庫の鍵が残っています", c.contract.id));
-                }
-                if !c.keys_destroyed.iter().any(|k| k.vault_id == v.id) {
-                    check
-                        .problems
-                        .push("証明書の金庫がこの契約の金庫と一致しません".into());
-                }
-                let left = tx.vault_counts(v.id, c.contract.id).await?;
-                check.rows_remaining = total(&left);
-                if check.rows_remaining > 0 {
-                    check.problems.push(format!(
-                        "消去したはずの記録が {} 件残っています",
-                        check.rows_remaining
-                    ));
-                }
-            }
-            None => check
-                .problems
-                .push(format!("契約 {} の金庫がありません", c.contract.id)),
-        }
-        match &erasure {
-            Some(e) if e.id == c.erasure_id && e.state == ErasureStep::Certified.code() => {
-                if !c.keys_destroyed.iter().any(|k| k.key_id == e.key_id) {
-                    check
-                        .problems
-                        .push("証明書の鍵IDが消去の記録と一致しません".into());
-                }
-            }
-            _ => check
-                .problems
-                .push("この証明書に当たる完了した消去の記録がありません".into()),
-        }
-        tx.rollback().await?;
-        let cp = Checkpoint {
-            seq: c.audit_checkpoint.seq,
-            hash: c.audit_checkpoint.hash.clone(),
-            signature: c.audit_checkpoint.signature.clone(),
-            public_key: c.public_key.clone(),
-            signed_at: c.audit_checkpoint.signed_at.clone(),
-        };
-        let report = self.audit_verify(Some(&cp)).await?;
-        check.problems.extend(report.problems);
-        Ok(check)
     }
 }
