@@ -36,7 +36,7 @@ pub use arms::{ArmDesign, ArmReport, ArmRequest, ArmSpec, Eligibility, StratumRo
 pub use audit::{AuditEntryView, AuditQuery, Checkpoint, UserAccessReport, VerifyReport};
 pub use auth::{SessionInfo, SignIn, SignedIn};
 pub use backup::{BackupKey, BackupReport};
-pub use bootstrap::{create_master_key_file, read_master_key_file};
+pub use bootstrap::{create_master_key_file, load_master_key, read_master_key_file};
 pub use campaigns::{
     CampaignEvent, CampaignKind, CampaignState, CampaignView, NewCampaign, SegmentCount,
 };
