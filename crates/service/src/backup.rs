@@ -219,6 +219,12 @@ impl Service {
         out: &Path,
         key: &BackupKey,
     ) -> Result<BackupReport> {
+        if out.exists() {
+            return Err(ServiceError::Invalid(format!(
+                "{} は既にあります。別のファイル名を指定してください",
+                out.display()
+            )));
+        }
         let op = self
             .begin(actor, OpRequest::system(Action::Export, "backup"))
             .await?;
@@ -237,18 +243,8 @@ impl Service {
         };
         // The file is written from inside the snapshot's transaction; the
         // writer is synchronous, so it is driven row by row from here.
-        let file = {
-            let partial = partial_path(out);
-            if out.exists() {
-                return Err(ServiceError::Invalid(format!(
-                    "{} は既にあります。別のファイル名を指定してください",
-                    out.display()
-                )));
-            }
-            let f = key::create_private(&partial)?;
-            (partial, f)
-        };
-        let (partial, f) = file;
+        let partial = partial_path(out);
+        let f = key::create_private(&partial)?;
         let written = async {
             let mut w = key.encrypt(BufWriter::with_capacity(1 << 20, f))?;
             write_line(&mut w, &json(&header)?)?;
