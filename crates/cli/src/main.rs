@@ -3,7 +3,9 @@
 
 mod admin;
 mod audit;
+mod backup;
 mod demo;
+mod erasure;
 mod import;
 mod serve;
 
@@ -52,6 +54,13 @@ enum Command {
     /// 監査ログの検証・チェックポイント
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// 契約終了時の金庫の消去と消去証明書
+    #[command(subcommand)]
+    Erasure(erasure::ErasureCommand),
+    /// 暗号化したバックアップ（金庫の鍵は別の鍵預託ファイルへ）
+    Backup(backup::BackupArgs),
+    /// バックアップを新しいデータディレクトリに復元する
+    Restore(backup::RestoreArgs),
 }
 
 impl Cli {
@@ -129,6 +138,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(cmd) => {
             let config = Config::from_env(&cli.overrides(None))?;
             audit::run(&config, cmd).await
+        }
+        Command::Erasure(cmd) => {
+            let config = Config::from_env(&cli.overrides(None))?;
+            erasure::run(&config, cmd).await
+        }
+        Command::Backup(args) => {
+            let config = Config::from_env(&cli.overrides(None))?;
+            backup::backup(&config, args).await
+        }
+        Command::Restore(args) => {
+            let config = Config::from_env(&cli.overrides(None))?;
+            backup::restore(&config, args).await
         }
     }
 }

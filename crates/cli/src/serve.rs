@@ -54,6 +54,13 @@ pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
     // Bind first: a busy port is reported before anything is opened.
     let listener = bind(config).await?;
     let svc = Service::open(config, Arc::new(SystemClock)).await?;
+    // An erasure a crash interrupted is finished before anyone works.
+    for c in svc.resume_erasures().await? {
+        println!(
+            "中断していた消去を完了しました: 契約 {}（消去証明書 第 {} 号）",
+            c.certificate.contract.id, c.certificate.erasure_id
+        );
+    }
     let addr = listener.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!(

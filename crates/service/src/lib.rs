@@ -9,10 +9,13 @@ mod admin;
 mod arms;
 mod audit;
 mod auth;
+pub mod backup;
 mod bootstrap;
 mod campaigns;
+mod certificate;
 pub mod config;
 mod demo;
+mod erasure;
 mod error;
 mod import;
 mod lists;
@@ -32,13 +35,19 @@ pub use admin::{check_password_strength, NewContractSpec, NewUserSpec};
 pub use arms::{ArmDesign, ArmReport, ArmRequest, ArmSpec, Eligibility, StratumRow};
 pub use audit::{AuditEntryView, AuditQuery, Checkpoint, UserAccessReport, VerifyReport};
 pub use auth::{SessionInfo, SignIn, SignedIn};
-pub use bootstrap::{create_master_key_file, read_master_key_file};
+pub use backup::{BackupKey, BackupReport};
+pub use bootstrap::{create_master_key_file, load_master_key, read_master_key_file};
 pub use campaigns::{
     CampaignEvent, CampaignKind, CampaignState, CampaignView, NewCampaign, SegmentCount,
+};
+pub use certificate::{
+    certificate_lines, CertifiedCheckpoint, CertifiedContract, DestroyedKey, ErasureCertificate,
+    RecordCounts, SignedCertificate,
 };
 pub use config::{ClientAuth, Config, ConfigError, LogFormat, Overrides, TlsConfig};
 pub use demo::DEMO_PASSWORD;
 pub use demo::{DemoLogin, DemoSummary};
+pub use erasure::{CertificateCheck, ErasureStep, ErasureView, CRASH_AFTER_ENV};
 pub use error::{Result, ServiceError};
 pub use import::ImportReport;
 pub use itaku_import::{presets as extraction_presets, Checkup, Condition, Rule};

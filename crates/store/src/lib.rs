@@ -6,6 +6,7 @@
 mod audit;
 mod campaign;
 mod error;
+mod lifecycle;
 mod lists;
 mod org;
 mod person;
@@ -21,6 +22,9 @@ pub use campaign::{
     PrintRunRow, TemplateRow,
 };
 pub use error::StoreError;
+pub use lifecycle::{
+    Cell, ColumnKind, ErasureRow, NewErasure, TableSchema, VaultCounts, PURGED_TABLES,
+};
 pub use lists::{ProfileRow, TargetListRow};
 pub use org::{
     ContractRow, JobRow, NewContract, NewUser, OrgRow, PurposeRow, StaffRow, SubcontractRow,

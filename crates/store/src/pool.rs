@@ -86,6 +86,11 @@ impl Store {
         self.backend
     }
 
+    /// For statements that may not run inside a transaction (VACUUM).
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
     /// Apply every migration not yet applied. Both backends carry the same
     /// version numbers.
     pub async fn migrate(&self) -> Result<()> {
