@@ -195,10 +195,15 @@ impl KanjiName {
 /// as do 髙橋 and 高橋, 渡邊 and 渡辺. Voiced and plain kana stay distinct
 /// (ハマダ is not ハマタ).
 pub fn search_key(s: &str) -> String {
-    s.nfkc()
+    let folded: String = s
+        .nfkc()
         .filter(|c| !c.is_whitespace() && *c != '・')
         .map(|c| large_kana(katakana_to_hiragana(fold_itaiji(c))).to_ascii_lowercase())
-        .collect()
+        .collect();
+    // A voiced mark left uncomposed by NFKC (ヿﾞ: the digraph expands to コト
+    // after composition had its chance) joins its kana here, so the key of
+    // a key is the key.
+    folded.nfc().collect()
 }
 
 fn katakana_to_hiragana(c: char) -> char {
