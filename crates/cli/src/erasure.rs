@@ -43,6 +43,9 @@ pub enum ErasureCommand {
         contract: i64,
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// 綴じ込み用の PDF（A4）も書き出す
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<PathBuf>,
     },
     /// 消去証明書を検証する（署名、鍵の破棄、記録が残っていないこと、監査ログ）
     Verify {
@@ -211,11 +214,26 @@ async fn run_with(svc: &Service, cmd: &ErasureCommand) -> anyhow::Result<ExitCod
             }
             Ok(ExitCode::SUCCESS)
         }
-        ErasureCommand::Certificate { contract, out } => {
+        ErasureCommand::Certificate { contract, out, pdf } => {
             let cert = svc.erasure_certificate(&sys, *contract).await?;
             let out = out.clone().unwrap_or_else(|| default_out(*contract));
             write_certificate(&cert, &out)?;
             print_certificate(&cert, &out);
+            if let Some(path) = pdf {
+                let bytes = svc.erasure_certificate_pdf(&cert)?;
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(path)
+                    .and_then(|mut f| f.write_all(&bytes))
+                    .with_context(|| {
+                        format!(
+                            "{} を作成できません（既にあるファイルは上書きしません）",
+                            path.display()
+                        )
+                    })?;
+                println!("PDF を {} に書き出しました。", path.display());
+            }
             Ok(ExitCode::SUCCESS)
         }
         ErasureCommand::Verify { cert } => {

@@ -16,6 +16,7 @@
 //!   postcards render in batches ([`postcards_batched`],
 //!   [`postcards_parallel`]) so memory stays flat.
 
+mod certificate;
 mod check;
 mod error;
 mod fonts;
@@ -27,6 +28,7 @@ mod vertical;
 mod voucher;
 mod world;
 
+pub use certificate::certificate;
 pub use error::PrintError;
 pub use fonts::{Fonts, SYSTEM_FONTS};
 pub use label::{labels, Label, LabelSheet, SheetGeometry};

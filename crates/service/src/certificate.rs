@@ -235,6 +235,28 @@ pub fn certificate_lines(c: &ErasureCertificate) -> Vec<String> {
     l
 }
 
+impl crate::Service {
+    /// The certificate as an A4 PDF for the file (the signed JSON is what
+    /// `itaku erasure verify` checks). No personal data is in either.
+    pub fn erasure_certificate_pdf(&self, signed: &SignedCertificate) -> Result<Vec<u8>> {
+        let mut lines = certificate_lines(&signed.certificate);
+        let title = if lines.first().map(String::as_str) == Some("消去証明書") {
+            lines.remove(0)
+        } else {
+            "消去証明書".to_owned()
+        };
+        let sig: String = signed.signature.chars().take(32).collect();
+        let footer = format!(
+            "電子署名（Ed25519、署名鍵 {}）{sig}… — 署名付きの証明書（JSON）は itaku erasure verify で検証できます",
+            self.audit_public_key_fingerprint()
+        );
+        let fonts = self.fonts()?;
+        itaku_print::certificate(&fonts, &title, &lines, &footer)
+            .map(|pdf| pdf.bytes)
+            .map_err(|e| ServiceError::Invalid(e.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -244,6 +244,25 @@ async fn erasure_destroys_the_key_deletes_the_rows_and_defeats_old_backups(b: Be
     assert!(c.method.contains("NIST SP 800-88"));
     assert!(c.operator.contains("ward-admin"));
     assert!(certificate_lines(c).join("\n").contains("消去証明書"));
+    // The copy for the file: an A4 PDF with the same lines, read back.
+    let pdf = b.svc.erasure_certificate_pdf(&cert).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args([path.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8(out.stdout).unwrap();
+    for want in [
+        "消去証明書",
+        "NIST SP 800-88",
+        "破棄した鍵",
+        "itaku erasure verify",
+    ] {
+        assert!(text.contains(want), "{want} in\n{text}");
+    }
+    assert!(text.contains(&c.contract.name), "{text}");
 
     // The certificate holds; one changed field or byte does not.
     let check = b.svc.verify_certificate(&cert).await.unwrap();
