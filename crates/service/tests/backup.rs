@@ -18,15 +18,7 @@ fn clock() -> FixedClock {
 }
 
 async fn url(postgres: bool, dir: &Path) -> Option<String> {
-    if postgres {
-        let Some(admin) = postgres_admin_url() else {
-            assert!(!postgres_required(), "CI must set {POSTGRES_ENV}");
-            return None;
-        };
-        Some(fresh_postgres_url(&admin).await.unwrap())
-    } else {
-        Some(sqlite_url(dir))
-    }
+    fresh_database_url(postgres, dir).await.unwrap()
 }
 
 async fn open(url: &str, master: &str) -> Service {

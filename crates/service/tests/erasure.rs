@@ -30,15 +30,7 @@ struct Bed {
 }
 
 async fn fresh_url(postgres: bool, dir: &std::path::Path) -> Option<String> {
-    if postgres {
-        let Some(admin) = postgres_admin_url() else {
-            assert!(!postgres_required(), "CI must set {POSTGRES_ENV}");
-            return None;
-        };
-        Some(fresh_postgres_url(&admin).await.unwrap())
-    } else {
-        Some(sqlite_url(dir))
-    }
+    fresh_database_url(postgres, dir).await.unwrap()
 }
 
 async fn bed(postgres: bool) -> Option<Bed> {

@@ -11,15 +11,7 @@ use itaku_service::*;
 use std::sync::Arc;
 
 async fn service(postgres: bool, dir: &tempfile::TempDir) -> Option<(Service, String)> {
-    let url = if postgres {
-        let Some(admin) = postgres_admin_url() else {
-            assert!(!postgres_required(), "CI must set {POSTGRES_ENV}");
-            return None;
-        };
-        fresh_postgres_url(&admin).await.unwrap()
-    } else {
-        sqlite_url(dir.path())
-    };
+    let url = fresh_database_url(postgres, dir.path()).await.unwrap()?;
     let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 22, 1, 0, 0).unwrap());
     let svc = Service::open_url(
         &url,

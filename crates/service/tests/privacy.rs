@@ -24,15 +24,7 @@ const PEOPLE: u64 = 120;
 
 async fn bed(postgres: bool) -> Option<Bed> {
     let dir = tempfile::tempdir().unwrap();
-    let url = if postgres {
-        let Some(admin) = postgres_admin_url() else {
-            assert!(!postgres_required(), "CI must set {POSTGRES_ENV}");
-            return None;
-        };
-        fresh_postgres_url(&admin).await.unwrap()
-    } else {
-        sqlite_url(dir.path())
-    };
+    let url = fresh_database_url(postgres, dir.path()).await.unwrap()?;
     // 2026-11-22 10:00 JST.
     let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 22, 1, 0, 0).unwrap());
     let svc = Service::open_url(
