@@ -193,12 +193,6 @@ fn run_view(r: PrintRunRow, downloads: &[(i64, i64, i64)]) -> Result<PrintRunVie
 }
 
 impl Service {
-    /// Items a print of this kind shows that the actor's purpose allows;
-    /// refuses (audited) when the purpose lacks one the output needs.
-    fn print_items(kind: PrintKind) -> ItemSet {
-        kind.items()
-    }
-
     /// Fix a print run: who, in which order, with which message versions.
     /// Texts are checked against the fonts before anything is recorded, so
     /// a run never contains a page that would print tofu.
@@ -211,7 +205,7 @@ impl Service {
     ) -> Result<PrintRunView> {
         let side = Side::of(actor);
         let (mut op, row) = self
-            .campaign_op(actor, campaign_id, Action::Print, Self::print_items(kind))
+            .campaign_op(actor, campaign_id, Action::Print, kind.items())
             .await?;
         let ckind = CampaignKind::parse(&row.kind)?;
         let state = CampaignState::parse(&row.state)?;

@@ -73,7 +73,7 @@ impl Service {
         };
         let kind = PrintKind::parse(&run.kind)?;
         let (mut op, row) = self
-            .campaign_op(actor, run.campaign_id, Action::Print, kind_items(kind))
+            .campaign_op(actor, run.campaign_id, Action::Print, kind.items())
             .await?;
         // A run is rendered from the vault it was made from.
         if run.from_vault != side.code() {
@@ -204,7 +204,8 @@ impl Service {
                 }
                 PrintKind::PrintData => {
                     let allowed = op.allowed.clone();
-                    let cols: Vec<Item> = kind_items(kind)
+                    let cols: Vec<Item> = kind
+                        .items()
                         .iter()
                         .filter(|i| allowed.contains(*i))
                         .collect();
@@ -319,7 +320,7 @@ impl Service {
                 actor,
                 campaign_id,
                 Action::Read,
-                kind_items(PrintKind::Postcards),
+                PrintKind::Postcards.items(),
             )
             .await?;
         let members = op.tx.campaign_members(campaign_id).await?;
@@ -469,10 +470,6 @@ impl Service {
             returned_at: member.returned_at,
         })
     }
-}
-
-fn kind_items(kind: PrintKind) -> ItemSet {
-    kind.items()
 }
 
 fn csv_field(s: &str) -> String {
