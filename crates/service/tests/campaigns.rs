@@ -235,8 +235,52 @@ async fn handler_takes_a_list_through_segments_arms_and_printing(svc: Service, d
     );
     assert!(events[1].actor.contains("mirai-tsuchi"));
 
-    // Every print is in the audit log with the records it printed.
+    // Every read of this person's data in the campaign left an entry that
+    // names their record: segmenting, arms, the proof, printing, the look-up.
     let kansa = user(&svc, "kansa").await;
+    let seg = applied.iter().find(|c| c.count > 1).unwrap();
+    let png = svc.proof_postcard(&h, id, &seg.code, 0).await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    let reads = svc
+        .audit_search(
+            &kansa,
+            &AuditQuery {
+                record_id: Some(owner.member_id),
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    for what in [
+        "segmentation preview",
+        "segmented",
+        "arms assigned",
+        "print R",
+        "page R",
+    ] {
+        assert!(
+            reads.iter().any(|e| e.reason.contains(what)),
+            "no audit entry for {what}: {:?}",
+            reads.iter().map(|e| &e.reason).collect::<Vec<_>>()
+        );
+    }
+    let proofs = svc
+        .audit_search(
+            &kansa,
+            &AuditQuery {
+                action: Some("read".into()),
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(proofs
+        .iter()
+        .any(|e| e.reason.contains("proof of") && e.record_ids.len() == 1));
+
+    // Every print is in the audit log with the records it printed.
     let prints = svc
         .audit_search(
             &kansa,
