@@ -134,6 +134,12 @@ fn decide_ward(subject: &Subject, req: &Request<'_>) -> Decision {
     }
 }
 
+/// A read of no items: what the contract holds and moved (the 情報管理台帳's
+/// counts and digests), never a value from its vault.
+fn reads_only_the_ledger(req: &Request<'_>) -> bool {
+    req.action == Action::Read && req.items.is_empty()
+}
+
 fn decide_contract(subject: &Subject, c: &ContractFacts, req: &Request<'_>) -> Decision {
     match subject.role {
         Role::System => {
@@ -158,7 +164,8 @@ fn decide_contract(subject: &Subject, c: &ContractFacts, req: &Request<'_>) -> D
             return if matches!(
                 req.action,
                 Action::Administer | Action::Provision | Action::Erase | Action::ViewAudit
-            ) {
+            ) || reads_only_the_ledger(req)
+            {
                 Decision::Allow {
                     items: req.items.clone(),
                 }
@@ -167,7 +174,7 @@ fn decide_contract(subject: &Subject, c: &ContractFacts, req: &Request<'_>) -> D
             };
         }
         Role::WardStaff => {
-            return if req.action == Action::Provision {
+            return if req.action == Action::Provision || reads_only_the_ledger(req) {
                 Decision::Allow {
                     items: req.items.clone(),
                 }
@@ -231,6 +238,27 @@ fn decide_contract(subject: &Subject, c: &ContractFacts, req: &Request<'_>) -> D
         Action::Export | Action::Provision | Action::Erase | Action::Administer
     ) {
         return deny(Denial::RoleNotPermitted);
+    }
+    // Receiving a package and returning results move the contract's data
+    // as a whole: the 責任者 does it, within what the contract's purposes
+    // allow together (one purpose alone may be narrower than a package).
+    if matches!(req.action, Action::Receive | Action::Return) {
+        if !is_responsible {
+            return deny(Denial::RoleNotPermitted);
+        }
+        let mut allowed = ItemSet::new();
+        for p in &c.purposes {
+            for item in p.items.iter() {
+                allowed.insert(item);
+            }
+        }
+        let outside = req.items.difference(&allowed);
+        if !outside.is_empty() {
+            return deny(Denial::ItemsOutsidePurpose(outside));
+        }
+        return Decision::Allow {
+            items: req.items.clone(),
+        };
     }
     if req.action == Action::ViewAudit {
         return if is_responsible {

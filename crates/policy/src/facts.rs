@@ -18,10 +18,16 @@ pub enum Action {
     Erase,
     ViewAudit,
     Administer,
+    /// A contractor's 責任者 takes a package the ward sent into the
+    /// contract's vault (受領), on a separate installation.
+    Receive,
+    /// A contractor's 責任者 hands results back to the ward (返還): the one
+    /// bulk movement of data a contract asks of the contractor.
+    Return,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 11] = [
         Action::Read,
         Action::Search,
         Action::Write,
@@ -31,6 +37,8 @@ impl Action {
         Action::Erase,
         Action::ViewAudit,
         Action::Administer,
+        Action::Receive,
+        Action::Return,
     ];
     pub fn code(self) -> &'static str {
         match self {
@@ -43,6 +51,8 @@ impl Action {
             Action::Erase => "erase",
             Action::ViewAudit => "view_audit",
             Action::Administer => "administer",
+            Action::Receive => "receive",
+            Action::Return => "return",
         }
     }
     pub fn label(self) -> &'static str {
@@ -56,6 +66,8 @@ impl Action {
             Action::Erase => "消去",
             Action::ViewAudit => "ログ閲覧",
             Action::Administer => "管理",
+            Action::Receive => "受領",
+            Action::Return => "返還",
         }
     }
     pub fn is_read_only(self) -> bool {

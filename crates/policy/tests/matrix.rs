@@ -453,3 +453,88 @@ fn role_action_scope_matrix() {
         }
     }
 }
+
+#[test]
+fn only_the_responsible_person_receives_and_returns_within_the_purposes_together() {
+    let resp = Subject {
+        user_id: UserId(20),
+        role: Role::ContractorResponsible,
+        ..handler()
+    };
+    let both: ItemSet = call_items().iter().chain(analysis_items().iter()).collect();
+    let whole = |s: &Subject, action: Action, items: &ItemSet, t: &Terminal| {
+        decide(
+            s,
+            Some(&contract()),
+            &Request {
+                action,
+                scope: Scope::Contract(ContractId(7)),
+                purpose: None,
+                items,
+                terminal: t,
+                today: d(2026, 11, 22),
+            },
+        )
+    };
+    for action in [Action::Receive, Action::Return] {
+        // Items of two purposes together: more than either purpose alone.
+        assert_eq!(
+            whole(&resp, action, &both, &terminal()),
+            Decision::Allow {
+                items: both.clone()
+            },
+            "{action:?}"
+        );
+        let with_address: ItemSet = [Item::Shimei, Item::Jusho].into_iter().collect();
+        assert_eq!(
+            whole(&resp, action, &with_address, &terminal()),
+            Decision::Deny(Denial::ItemsOutsidePurpose(
+                [Item::Jusho].into_iter().collect()
+            ))
+        );
+        assert_eq!(
+            whole(&handler(), action, &call_items(), &terminal()),
+            Decision::Deny(Denial::RoleNotPermitted)
+        );
+        // The terminal rules still hold for the whole-contract actions.
+        let outside = Terminal {
+            ip: Some("192.168.0.9".parse().unwrap()),
+            client_cert: None,
+        };
+        assert_eq!(
+            whole(&resp, action, &call_items(), &outside),
+            Decision::Deny(Denial::TerminalNotAllowed)
+        );
+    }
+}
+
+#[test]
+fn ward_staff_read_a_contracts_ledger_but_none_of_its_vault() {
+    let staff = Subject {
+        user_id: UserId(5),
+        role: Role::WardStaff,
+        org_id: OrgId(1),
+        org_kind: OrgKind::Ward,
+        active: true,
+        training_valid_until: Some(d(2027, 3, 31)),
+    };
+    let read = |items: &ItemSet| {
+        decide(
+            &staff,
+            Some(&contract()),
+            &Request {
+                action: Action::Read,
+                scope: Scope::Contract(ContractId(7)),
+                purpose: None,
+                items,
+                terminal: &terminal(),
+                today: d(2026, 11, 22),
+            },
+        )
+    };
+    assert!(read(&ItemSet::new()).is_allowed());
+    assert_eq!(
+        read(&[Item::Shimei].into_iter().collect()),
+        Decision::Deny(Denial::RoleNotPermitted)
+    );
+}

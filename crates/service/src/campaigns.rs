@@ -312,6 +312,20 @@ impl Service {
             .map(|m| (m.contract_id, m.ward_id, m.has_phone))
             .collect();
         op.tx.insert_campaign_members(id, &members).await?;
+        let allowed = op.allowed.clone();
+        op.record_movement(crate::ledger::Movement {
+            contract_id: c.contract_id,
+            direction: crate::ledger::Direction::Provision,
+            channel: crate::ledger::Channel::Vault,
+            campaign_id: Some(id),
+            list_id: Some(list.id),
+            records: members.len() as i64,
+            items: &allowed,
+            digest: &copied.digest,
+            package: None,
+            counterpart: None,
+        })
+        .await?;
         let note = format!(
             "リスト「{}」の{}人を提供（sha256={}）",
             list.name,

@@ -202,6 +202,8 @@ impl Service {
                     Item::Seibetsu,
                     // Seed 001 segments the targets by their screening history.
                     Item::JushinRireki,
+                    // Returned postcards are the outreach's result.
+                    Item::KanshoKekka,
                 ]),
             ),
             (
@@ -213,6 +215,8 @@ impl Service {
                     Item::DenwaBango,
                     Item::Seinengappi,
                     Item::Seibetsu,
+                    // What the call found out (seed 002) goes back to the ward.
+                    Item::KanshoKekka,
                 ]),
             ),
             (

@@ -162,6 +162,19 @@ impl Service {
                 "この契約には終了していない勧奨が {open} 件あります。返還を終えて勧奨を終了させるか、返還を待たずに消去する理由を添えてください"
             )));
         }
+        // Results come back before the copies go (seed 001 clauses 14–15):
+        // a contract whose purposes collect results must have returned them
+        // after its last provision.
+        let contract_items = crate::ledger::purposes_items(op.contract.as_ref());
+        let owes_return = !crate::ledger::result_items(&contract_items).is_empty()
+            && !crate::ledger::returns_complete(&op.tx.transfers(contract_id).await?);
+        if owes_return && waiver.is_none() {
+            self.refuse(op, actor, contract_id, "returns_incomplete")
+                .await?;
+            return Err(ServiceError::Conflict(
+                "この契約は最後の提供の後にまだ返還を受けていません。情報管理台帳で返還を受けてから消去するか、返還を待たずに消去する理由を添えてください".into(),
+            ));
+        }
         let counts = op.tx.vault_counts(vault.id, contract_id).await?;
         let operator = match actor.user_id() {
             Some(u) => self.user_label(&mut op.tx, u.0).await?,

@@ -25,6 +25,9 @@ pub enum ServiceError {
     Store(#[from] itaku_store::StoreError),
     #[error("暗号処理に失敗しました: {0}")]
     Crypto(#[from] itaku_crypto::CryptoError),
+    /// A package, key or receipt refused; the message says why in Japanese.
+    #[error("{0}")]
+    Exchange(#[from] itaku_exchange::ExchangeError),
     #[error("監査ログの記録に失敗したため、操作を中止しました。")]
     AuditFailed,
     #[error("内部エラー: {0}")]

@@ -264,4 +264,9 @@ impl Op<'_> {
     pub fn actor_user(&self) -> Option<i64> {
         self.entry.actor_user_id
     }
+
+    /// Who acts, as the audit entry names them.
+    pub fn actor_label(&self) -> &str {
+        &self.entry.actor
+    }
 }

@@ -5,6 +5,7 @@
 
 use crate::bootstrap::{contract_vault_aad, WARD_VAULT_AAD};
 use crate::error::{Result, ServiceError};
+use crate::ledger::{Channel, Direction, Movement, Origin};
 use crate::op::{Op, OpRequest};
 use crate::{Actor, Service};
 use itaku_core::{ContractId, Item, ItemSet};
@@ -68,7 +69,7 @@ pub struct ProvisionReport {
 
 /// A field's identity: its vault, its person (by the person's key in the
 /// vault) and its item. A ciphertext copied anywhere else does not open.
-fn field_aad(vault_id: i64, person_key: &[u8], item: Item) -> Vec<u8> {
+pub(crate) fn field_aad(vault_id: i64, person_key: &[u8], item: Item) -> Vec<u8> {
     let mut aad = format!("v{vault_id}/").into_bytes();
     aad.extend_from_slice(person_key);
     aad.push(b'/');
@@ -549,10 +550,24 @@ impl Service {
         }
         let copied = self.copy_to_contract(&mut op, cid, &source_ids).await?;
         let count = copied.members.len() as i64;
+        let allowed = op.allowed.clone();
+        op.record_movement(Movement {
+            contract_id,
+            direction: Direction::Provision,
+            channel: Channel::Vault,
+            campaign_id: None,
+            list_id: None,
+            records: count,
+            items: &allowed,
+            digest: &copied.digest,
+            package: None,
+            counterpart: None,
+        })
+        .await?;
         let report = ProvisionReport {
             contract_id,
             persons: count,
-            items: op.allowed.iter().collect(),
+            items: allowed.iter().collect(),
             digest: copied.digest,
         };
         op.finish(
@@ -589,13 +604,7 @@ impl Service {
             // In a contract's vault a person is known by the ward record it came from.
             let identities = people
                 .iter()
-                .map(|p| {
-                    (
-                        ckey.blind_index("person_key", &format!("ward:{}", p.id))
-                            .to_vec(),
-                        Some(p.id),
-                    )
-                })
+                .map(|p| (Origin::Local.person_key(&ckey, p.id), Some(p.id)))
                 .collect();
             let (ids, _) = self
                 .store_persons(

@@ -508,6 +508,21 @@ async fn closed_campaigns_need_no_waiver_and_printed_pages_go_too(b: Bed) {
         .advance_campaign(&h, id, CampaignState::Closed, "返還済み")
         .await
         .unwrap();
+    // The campaigns are closed, but nothing has come back to the ward yet.
+    let refused = b
+        .svc
+        .erase_contract(&b.admin(true).await, b.contract(), None)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("返還を受けていません"),
+        "{refused}"
+    );
+    let hokenshi = b.actor("hokenshi").await;
+    let returned = b.svc.receive_return(&hokenshi, b.contract()).await.unwrap();
+    assert_eq!(returned.items, vec![Item::KanshoKekka]);
+    let ledger = b.svc.ledger(&hokenshi, b.contract()).await.unwrap();
+    assert!(ledger.returned_after_last_provision);
     let cert = b
         .svc
         .erase_contract(&b.admin(true).await, b.contract(), None)

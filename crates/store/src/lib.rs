@@ -14,6 +14,7 @@ mod pool;
 mod session;
 mod terminal;
 pub mod testing;
+mod transfer;
 mod tx;
 
 pub use audit::{AuditCheckpointRow, AuditFilter, AuditRow, NewAuditEntry};
@@ -33,6 +34,7 @@ pub use org::{
 pub use person::{PersonItemsRow, PersonRow, VaultRow};
 pub use pool::{Backend, Store};
 pub use session::SessionRow;
+pub use transfer::{ContractExchangeRow, NewTransfer, PartnerRow, TransferRow};
 pub use tx::Tx;
 
 pub type Result<T> = std::result::Result<T, StoreError>;

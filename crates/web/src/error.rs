@@ -40,7 +40,7 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         ServiceError::Denied(_) => StatusCode::FORBIDDEN,
         ServiceError::SignInFailed | ServiceError::Unauthenticated => StatusCode::UNAUTHORIZED,
         ServiceError::StepUpRequired => StatusCode::FORBIDDEN,
-        ServiceError::Invalid(_) => StatusCode::BAD_REQUEST,
+        ServiceError::Invalid(_) | ServiceError::Exchange(_) => StatusCode::BAD_REQUEST,
         ServiceError::Conflict(_) => StatusCode::CONFLICT,
         ServiceError::AuditFailed => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,

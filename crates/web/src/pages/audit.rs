@@ -90,6 +90,8 @@ fn action_label(code: &str) -> String {
         ("erase", "消去"),
         ("view_audit", "ログ閲覧"),
         ("administer", "管理"),
+        ("receive", "受領"),
+        ("return", "返還"),
         ("sign_in", "サインイン"),
         ("sign_out", "サインアウト"),
         ("step_up", "本人確認"),
