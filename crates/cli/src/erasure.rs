@@ -3,11 +3,12 @@
 //! password and code at the console. Every command first finishes any
 //! erasure a crash interrupted.
 
+use crate::console::{Console, Credentials};
 use anyhow::{bail, Context};
 use clap::Subcommand;
-use itaku_core::{SystemClock, UserId};
-use itaku_service::{certificate_lines, Actor, Config, Service, SignIn, SignedCertificate};
-use std::io::{BufRead, IsTerminal, Write};
+use itaku_core::SystemClock;
+use itaku_service::{certificate_lines, Actor, Config, Service, SignedCertificate};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -84,32 +85,6 @@ fn print_certificate(cert: &SignedCertificate, out: &Path) {
     println!("署名付きの証明書を {} に書き出しました。", out.display());
 }
 
-/// Ask on the terminal; a secret is read with echo off where `stty` can
-/// turn it off.
-fn prompt(label: &str, secret: bool) -> anyhow::Result<String> {
-    let stdin = std::io::stdin();
-    let tty = stdin.is_terminal();
-    eprint!("{label}: ");
-    let _ = std::io::stderr().flush();
-    let stty = |arg: &str| {
-        if secret && tty {
-            let _ = std::process::Command::new("stty")
-                .arg(arg)
-                .stdin(std::process::Stdio::inherit())
-                .status();
-        }
-    };
-    stty("-echo");
-    let mut line = String::new();
-    let read = stdin.lock().read_line(&mut line);
-    stty("echo");
-    if secret && tty {
-        eprintln!();
-    }
-    read.context("入力を読めません")?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
-}
-
 async fn resume(svc: &Service) -> anyhow::Result<()> {
     for c in svc.resume_erasures().await? {
         println!(
@@ -154,38 +129,21 @@ async fn run_with(svc: &Service, cmd: &ErasureCommand) -> anyhow::Result<ExitCod
                     out.display()
                 );
             }
-            let password = match password_file {
-                Some(p) => std::fs::read_to_string(p)
-                    .with_context(|| format!("{} を読めません", p.display()))?
-                    .trim_end_matches(['\r', '\n'])
-                    .to_owned(),
-                None => prompt("パスワード", true)?,
-            };
-            let totp = match totp {
-                Some(t) => t.clone(),
-                None => prompt("確認コード（6桁）", false)?,
-            };
-            let request_id = format!("cli-erasure-{}", std::process::id());
-            let signed = svc
-                .sign_in(SignIn {
+            let console = Console::sign_in(
+                svc,
+                &Credentials {
                     login: login.clone(),
-                    password,
-                    totp,
-                    ip: None,
-                    client_cert: None,
-                    request_id: request_id.clone(),
-                    previous_session: None,
-                })
-                .await?;
-            // Password and code were checked just now, by this command, for
-            // this one action: that is the fresh step-up erasure requires.
-            // The session lives only while the command runs.
-            let mut actor = Actor::user(UserId(signed.user.id), None, request_id.clone());
-            actor.stepped_up = true;
+                    password_file: password_file.clone(),
+                    totp: totp.clone(),
+                },
+                "erasure",
+            )
+            .await?;
+            let actor = &console.actor;
             let erased = svc
-                .erase_contract(&actor, *contract, waiver.as_deref())
+                .erase_contract(actor, *contract, waiver.as_deref())
                 .await;
-            let signed_out = svc.sign_out(&signed.token, &request_id).await;
+            let signed_out = console.finish(svc).await;
             let cert = erased?;
             signed_out?;
             write_certificate(&cert, &out)?;

@@ -4,8 +4,10 @@
 mod admin;
 mod audit;
 mod backup;
+mod console;
 mod demo;
 mod erasure;
+mod exchange;
 mod import;
 mod serve;
 
@@ -57,6 +59,9 @@ enum Command {
     /// 契約終了時の金庫の消去と消去証明書
     #[command(subcommand)]
     Erasure(erasure::ErasureCommand),
+    /// 別の環境（区・受託者）との暗号化パッケージのやり取りと情報管理台帳
+    #[command(subcommand)]
+    Exchange(exchange::ExchangeCommand),
     /// 暗号化したバックアップ（金庫の鍵は別の鍵預託ファイルへ）
     Backup(backup::BackupArgs),
     /// バックアップを新しいデータディレクトリに復元する
@@ -142,6 +147,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Erasure(cmd) => {
             let config = Config::from_env(&cli.overrides(None))?;
             erasure::run(&config, cmd).await
+        }
+        Command::Exchange(cmd) => {
+            let config = Config::from_env(&cli.overrides(None))?;
+            exchange::run(&config, cmd).await
         }
         Command::Backup(args) => {
             let config = Config::from_env(&cli.overrides(None))?;

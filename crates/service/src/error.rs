@@ -26,7 +26,7 @@ pub enum ServiceError {
     #[error("暗号処理に失敗しました: {0}")]
     Crypto(#[from] itaku_crypto::CryptoError),
     /// A package, key or receipt refused; the message says why in Japanese.
-    #[error("{0}")]
+    #[error(transparent)]
     Exchange(#[from] itaku_exchange::ExchangeError),
     #[error("監査ログの記録に失敗したため、操作を中止しました。")]
     AuditFailed,

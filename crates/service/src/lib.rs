@@ -54,7 +54,9 @@ pub use erasure::{CertificateCheck, ErasureStep, ErasureView, CRASH_AFTER_ENV};
 pub use error::{Result, ServiceError};
 pub use exchange::{ExchangeBinding, PackageReceived, PackageSent, PackageTo, PartnerView};
 pub use import::ImportReport;
-pub use itaku_exchange::{ExchangePublicKey, Receipt, SecretString};
+pub use itaku_exchange::{
+    ExchangePublicKey, Receipt, SecretString, DEFAULT_WORK_FACTOR as PACKAGE_WORK_FACTOR,
+};
 pub use itaku_import::{presets as extraction_presets, Checkup, Condition, Rule};
 pub use itaku_import::{segmentation_presets, Pattern, Segment, Segmentation};
 pub use itaku_import::{Profile as ImportProfile, SHIPPED_PROFILES};
