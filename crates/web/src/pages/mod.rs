@@ -3,6 +3,7 @@
 mod admin;
 mod admin_common;
 mod admin_contracts;
+mod admin_erasure;
 mod admin_jobs;
 mod admin_orgs;
 mod admin_users;
@@ -99,6 +100,23 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(admin::page))
         .route("/admin/contracts/{id}/cancel", post(admin::cancel_contract))
         .route("/admin/sessions/{digest}/end", post(admin::end_session))
+        .route("/admin/erasures", get(admin_erasure::list))
+        .route(
+            "/admin/erasures/{contract}",
+            get(admin_erasure::certificate),
+        )
+        .route(
+            "/admin/erasures/{contract}/certificate.json",
+            get(admin_erasure::download_json),
+        )
+        .route(
+            "/admin/erasures/{contract}/certificate.pdf",
+            get(admin_erasure::download_pdf),
+        )
+        .route(
+            "/admin/contracts/{id}/erase",
+            get(admin_erasure::erase_form).post(admin_erasure::erase),
+        )
         .merge(admin_common::routes())
         .merge(ward_common::routes())
 }
