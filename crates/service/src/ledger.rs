@@ -262,7 +262,37 @@ pub(crate) fn results_digest(results: &Results) -> String {
     sha256_hex(input.as_bytes())
 }
 
+/// A contract as the ledger index lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LedgerContract {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub ends_on: String,
+}
+
 impl Service {
+    /// Every contract, for the ward's ledger index (no personal data).
+    pub async fn ledger_contracts(&self, actor: &Actor) -> Result<Vec<LedgerContract>> {
+        let mut op = self
+            .begin(actor, OpRequest::new(Action::Read, Scope::Ward, "ledger"))
+            .await?;
+        let out = op
+            .tx
+            .contracts()
+            .await?
+            .into_iter()
+            .map(|c| LedgerContract {
+                id: c.id,
+                name: c.name,
+                status: c.status,
+                ends_on: c.ends_on,
+            })
+            .collect();
+        op.finish(&[], "").await?;
+        Ok(out)
+    }
+
     /// A contract's ledger: ward staff and administrators, inspectors, and
     /// the contractor's staff of that contract. Reads no personal item.
     pub async fn ledger(&self, actor: &Actor, contract_id: i64) -> Result<Ledger> {

@@ -61,7 +61,9 @@ pub use itaku_import::{presets as extraction_presets, Checkup, Condition, Rule};
 pub use itaku_import::{segmentation_presets, Pattern, Segment, Segmentation};
 pub use itaku_import::{Profile as ImportProfile, SHIPPED_PROFILES};
 pub use itaku_policy::{Action, ContractStatus, Denial};
-pub use ledger::{Channel, Direction, Ledger, LedgerLine, ReturnReport, RESULT_ITEMS};
+pub use ledger::{
+    Channel, Direction, Ledger, LedgerContract, LedgerLine, ReturnReport, RESULT_ITEMS,
+};
 pub use lists::{SavedProfile, TargetListView};
 pub use message::{default_template, PLACEHOLDERS};
 pub use persons::{NewPerson, PersonQuery, PersonView, ProvisionReport};

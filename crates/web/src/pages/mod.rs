@@ -15,6 +15,7 @@ mod signin;
 mod ward_common;
 mod ward_export;
 mod ward_import;
+mod ward_ledger;
 mod ward_lists;
 
 use crate::error::WebError;

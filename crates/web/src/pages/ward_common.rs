@@ -3,7 +3,7 @@
 //! helpers. Every operation on personal data is also decided and audited by
 //! the service; the gate only keeps other roles from forms they cannot use.
 
-use super::{ward_export, ward_import, ward_lists};
+use super::{ward_export, ward_import, ward_ledger, ward_lists};
 use crate::ctx::Authed;
 use crate::error::WebError;
 use crate::AppState;
@@ -49,6 +49,12 @@ pub fn routes() -> Router<AppState> {
         .route("/ward/lists/preview", post(ward_lists::preview))
         .route("/ward/lists/freeze", post(ward_lists::freeze))
         .route("/ward/lists/{id}", get(ward_lists::list))
+        .route("/ward/ledger", get(ward_ledger::index))
+        .route("/ward/ledger/{id}", get(ward_ledger::ledger))
+        .route(
+            "/ward/ledger/{id}/return",
+            post(ward_ledger::receive_return),
+        )
         .route("/ward/export", get(ward_export::page))
         .route("/ward/export/download", get(ward_export::download))
 }
