@@ -54,7 +54,7 @@ async fn ward_staff_receive_results_on_the_ledger_page(s: TestServer) {
         .post_form(&format!("/ward/ledger/{cid}/return"), &[])
         .await;
     assert_eq!(done.status, 303, "{}", done.body);
-    let page = ward.get(&done.location().unwrap()).await;
+    let page = ward.get(done.location().unwrap()).await;
     assert!(
         page.body.contains("1 人分の結果を区の名簿に記録しました"),
         "{}",
