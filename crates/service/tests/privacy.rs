@@ -392,7 +392,7 @@ async fn every_read_and_search_is_audited(b: Bed) {
     assert_eq!(mine[1].contract_id, Some(b.contract));
     assert_eq!(
         mine[1].items,
-        "shimei,kana_shimei,seinengappi,seibetsu,denwa_bango"
+        "shimei,kana_shimei,seinengappi,seibetsu,denwa_bango,kansho_kekka"
     );
     assert_eq!(
         mine[2].record_ids,
