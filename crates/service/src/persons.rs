@@ -508,13 +508,7 @@ impl Service {
         let mut tx = self.inner.store.begin().await?;
         let facts = self.contract_facts(&mut tx, cid).await?;
         tx.rollback().await?;
-        let mut set = ItemSet::new();
-        for p in facts.map(|f| f.purposes).unwrap_or_default() {
-            for i in p.items.iter() {
-                set.insert(i);
-            }
-        }
-        Ok(set)
+        Ok(crate::ledger::purposes_items(facts.as_ref()))
     }
 
     /// Copy persons from the ward's vault into a contract's vault with only

@@ -212,14 +212,10 @@ impl Service {
         }
         op.finish(&[], &format!("receipt for package {}", receipt.package_id))
             .await?;
-        let mut tx = self.inner.store.begin().await?;
-        let rows = tx.transfers(row.contract_id).await?;
-        tx.rollback().await?;
-        rows.into_iter()
-            .find(|r| r.id == row.id)
-            .map(LedgerLine::from_row)
-            .transpose()?
-            .ok_or_else(ServiceError::not_found)
+        let mut row = row;
+        row.receipt = Some(receipt.to_json());
+        row.receipt_at = Some(now);
+        LedgerLine::from_row(row)
     }
 
     async fn actor_org_kind(&self, actor: &Actor) -> Result<OrgKind> {

@@ -237,7 +237,7 @@ impl Service {
         let contract = op.contract.clone().ok_or_else(ServiceError::not_found)?;
         let name = op
             .tx
-            .contract(contract_id_of(op)?)
+            .contract(contract.id.0)
             .await?
             .map(|c| c.name)
             .unwrap_or_default();
@@ -300,13 +300,6 @@ impl Service {
             recipient_org: head.recipient_org.as_str().to_owned(),
         })
     }
-}
-
-fn contract_id_of(op: &Op<'_>) -> Result<i64> {
-    op.contract
-        .as_ref()
-        .map(|c| c.id.0)
-        .ok_or_else(ServiceError::not_found)
 }
 
 pub(super) async fn required_binding(op: &mut Op<'_>, contract_id: i64) -> Result<ExchangeBinding> {
