@@ -62,6 +62,22 @@ impl Site {
             .await
             .unwrap()
     }
+    /// Allowed audit entries of one action whose reason starts with `prefix`.
+    async fn audited(&self, action: &str, prefix: &str) -> Vec<AuditEntryView> {
+        self.svc
+            .audit_search(
+                &Actor::system("test"),
+                &AuditQuery {
+                    limit: 5000,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == action && e.outcome == "allow" && e.reason.starts_with(prefix))
+            .collect()
+    }
     async fn audit_reasons(&self, action: &str) -> Vec<String> {
         self.svc
             .audit_search(
@@ -200,6 +216,13 @@ async fn provision_and_return_travel_between_two_installations(postgres: bool) {
         (Direction::Provision, sent.records)
     );
     assert_eq!(got.sender_org, "新宿区 健康部");
+    // Each side's read of personal data names the records it touched.
+    let out = a.audited("provision", "package ").await;
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].record_ids.len() as i64, list.members);
+    let inn = b.audited("receive", "received package").await;
+    assert_eq!(inn.len(), 1);
+    assert_eq!(inn[0].record_ids.len() as i64, list.members);
     let b_ledger = b.ledger().await;
     assert_eq!(b_ledger.held, held_before + list.members);
     // The same package twice is refused.
@@ -251,6 +274,12 @@ async fn provision_and_return_travel_between_two_installations(postgres: bool) {
         .await
         .unwrap();
     assert!(returned.records >= 1);
+    let ret = b.audited("return", "return package").await;
+    assert_eq!(ret.len(), 1);
+    assert!(ret[0].record_ids.contains(&person));
+    let wrote = b.audited("write", "kansho_kekka recorded").await;
+    assert_eq!(wrote.len(), 1);
+    assert_eq!(wrote[0].record_ids, vec![person]);
     assert_eq!(returned.recipient_org, "新宿区 健康部");
     // Only the ward's key opens it; the ward refuses nothing it provided.
     let before = a.ledger().await;
@@ -447,6 +476,10 @@ async fn return_within_one_installation_fills_the_ward_records(postgres: bool) {
         .unwrap();
     let report = a.svc.receive_return(&staff, a.contract()).await.unwrap();
     assert_eq!(report.persons, 1);
+    let entry = a.audited("provision", "returned 1 persons").await;
+    assert_eq!(entry.len(), 1);
+    assert_eq!(entry[0].record_ids.len(), 1, "the ward record written");
+    assert_eq!(entry[0].items, "kansho_kekka");
     let (ward, _) = a.svc.list_persons(&staff, 0, 500).await.unwrap();
     assert_eq!(
         ward.iter()
