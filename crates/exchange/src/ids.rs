@@ -4,10 +4,32 @@
 //! With random keys, a false "duplicate" needs a 2^-128-scale collision.
 
 use std::collections::HashSet;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+
+/// The set's own hash of an entry: its low 64 bits, already a keyed hash,
+/// rather than a third SipHash over it.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u128` is used; anything else still hashes all bytes.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u128(&mut self, i: u128) {
+        self.0 = i as u64;
+    }
+}
 
 pub(crate) struct IdSet {
-    seen: HashSet<u128>,
+    seen: HashSet<u128, BuildHasherDefault<Prehashed>>,
     k1: RandomState,
     k2: RandomState,
 }
@@ -15,7 +37,7 @@ pub(crate) struct IdSet {
 impl IdSet {
     pub fn new() -> Self {
         Self {
-            seen: HashSet::new(),
+            seen: HashSet::default(),
             k1: RandomState::new(),
             k2: RandomState::new(),
         }

@@ -17,6 +17,7 @@ use crate::keys::ExchangePublicKey;
 use crate::manifest::{Manifest, ManifestHead, Record, FORMAT_VERSION};
 use crate::names::{Code, ContractId, PackageKind};
 use crate::payload::{check_record, parse_record};
+use crate::plain::ItemCodes;
 use crate::spool::{Spool, SpoolReader, Tee};
 use crate::write::PackageSummary;
 
@@ -73,6 +74,7 @@ impl VerifiedPackage {
         let (stream, _) = PayloadStream::start(input)?;
         Ok(Records {
             lines: Some(BufReader::with_capacity(LINE_BUFFER, stream)),
+            codes: ItemCodes::new(&self.summary.manifest.head.items),
             manifest: self.summary.manifest,
             manifest_sha256: self.summary.manifest_sha256,
             line: Vec::new(),
@@ -91,6 +93,7 @@ impl VerifiedPackage {
 /// spooled copy can no longer be read or differs from what was verified.
 pub struct Records {
     lines: Option<BufReader<PayloadStream<AgeReader<SpoolReader>>>>,
+    codes: ItemCodes,
     manifest: Manifest,
     manifest_sha256: String,
     line: Vec<u8>,
@@ -107,7 +110,7 @@ impl Records {
             return Ok(None);
         }
         self.count += 1;
-        parse_record(&self.line, &self.manifest.head.items)
+        parse_record(&self.line, &self.codes)
             .map(Some)
             .map_err(|reason| ExchangeError::MalformedRecord {
                 line: self.count,
@@ -174,17 +177,17 @@ pub fn read_package<R: Read>(
     // gigabyte meant for another contract. Acceptance waits for the signature.
     let sender = check_head(&head, &unlock, trusted_senders, expect)?;
 
+    let codes = ItemCodes::new(&head.items);
     let mut lines = BufReader::with_capacity(LINE_BUFFER, stream);
     let mut line = Vec::new();
     let mut ids = IdSet::new();
     let mut count: u64 = 0;
     while next_line(&mut lines, &mut line, count + 1)? {
         count += 1;
-        let id =
-            check_record(&line, &head.items).map_err(|reason| ExchangeError::MalformedRecord {
-                line: count,
-                reason,
-            })?;
+        let id = check_record(&line, &codes).map_err(|reason| ExchangeError::MalformedRecord {
+            line: count,
+            reason,
+        })?;
         if !ids.insert(&id) {
             return Err(ExchangeError::MalformedRecord {
                 line: count,

@@ -15,6 +15,7 @@ use crate::container::{
 };
 use crate::error::{ExchangeError, Result};
 use crate::ids::IdSet;
+use crate::jsonl::push_record;
 use crate::keys::ExchangeIdentity;
 use crate::manifest::{Manifest, ManifestFields, ManifestHead, Record, FORMAT_VERSION};
 use crate::names::PackageId;
@@ -82,7 +83,7 @@ pub fn write_package<W: Write>(
             });
         }
         let start = chunk.len();
-        serde_json::to_writer(&mut chunk, &record).map_err(json_error)?;
+        push_record(&mut chunk, &record);
         chunk.push(b'\n');
         if chunk.len() - start - 1 > MAX_LINE {
             return Err(ExchangeError::MalformedRecord {
@@ -119,6 +120,15 @@ pub fn write_package<W: Write>(
 }
 
 fn check_items(record: &Record, allowed: &BTreeSet<crate::Code>) -> Result<()> {
+    // Both sides are sorted: one walk, no allocation, for the usual case.
+    let mut allowed_codes = allowed.iter().peekable();
+    let all_allowed = record.values.keys().all(|code| {
+        while allowed_codes.next_if(|a| *a < code).is_some() {}
+        allowed_codes.next_if_eq(&code).is_some()
+    });
+    if all_allowed {
+        return Ok(());
+    }
     let outside: Vec<String> = record
         .values
         .keys()
