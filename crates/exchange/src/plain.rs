@@ -10,6 +10,7 @@
 use std::collections::BTreeSet;
 
 use crate::jsonl::first_special;
+use crate::lines::Line;
 use crate::names::Code;
 
 /// A string without escapes; `rest` moves past its closing quote.
@@ -33,12 +34,15 @@ fn literal(rest: &mut &str, lit: &str) -> Option<()> {
 /// item code and value in order; `None` if it is not, or if `value`
 /// returned `false`. Returns the record id.
 pub(crate) fn parse_plain<'a>(
-    line: &'a [u8],
+    line: Line<'a>,
     mut value: impl FnMut(&'a str, &'a str) -> bool,
 ) -> Option<&'a str> {
     // serde_json would check each string's UTF-8; the structure between
     // them is ASCII, so checking the whole line is the same.
-    let mut rest = std::str::from_utf8(line).ok()?;
+    let mut rest = match line {
+        Line::Text(text) => text,
+        Line::Bytes(bytes) => std::str::from_utf8(bytes).ok()?,
+    };
     literal(&mut rest, "{\"id\":")?;
     let id = plain_str(&mut rest)?;
     literal(&mut rest, ",\"values\":{")?;
@@ -113,7 +117,7 @@ mod tests {
 
     fn plain(line: &str) -> Option<(String, Vec<(String, String)>)> {
         let mut values = Vec::new();
-        let id = parse_plain(line.as_bytes(), |k, v| {
+        let id = parse_plain(Line::Bytes(line.as_bytes()), |k, v| {
             values.push((k.to_owned(), v.to_owned()));
             true
         })?;
@@ -148,10 +152,8 @@ mod tests {
         ] {
             assert_eq!(plain(other), None, "{other}");
         }
-        assert_eq!(
-            parse_plain(b"{\"id\":\"\xff\",\"values\":{}}", |_, _| true),
-            None
-        );
+        let not_utf8 = Line::Bytes(b"{\"id\":\"\xff\",\"values\":{}}");
+        assert_eq!(parse_plain(not_utf8, |_, _| true), None);
     }
 
     #[test]
