@@ -108,6 +108,7 @@
 
 pub mod agefile;
 mod container;
+mod encode;
 mod error;
 mod ids;
 mod jsonl;

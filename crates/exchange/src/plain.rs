@@ -98,14 +98,16 @@ impl<'c> Walk<'c> {
     /// increasing order.
     pub fn find(&mut self, code: &str) -> Option<&'c Code> {
         while let Some((first, later)) = self.rest.split_first() {
-            match first.as_str().cmp(code) {
-                std::cmp::Ordering::Less => self.rest = later,
-                std::cmp::Ordering::Equal => {
-                    self.rest = later;
-                    return Some(first);
-                }
-                std::cmp::Ordering::Greater => return None,
+            // Usually the very next code: test equality (lengths first)
+            // before order.
+            if first.as_str() == code {
+                self.rest = later;
+                return Some(first);
             }
+            if first.as_str() > code {
+                return None;
+            }
+            self.rest = later;
         }
         None
     }

@@ -1,24 +1,24 @@
 //! Writing a package in one streaming pass: records are serialised into
-//! data sections as they come, the digest is computed on the way, and the
-//! signed manifest follows the payload. Memory use is bounded by one data
-//! section, whatever the number of records.
+//! data sections as they come (on a helper thread, see [`crate::encode`]),
+//! the digest is computed on the way, and the signed manifest follows the
+//! payload. Memory use is bounded by a few data sections, whatever the
+//! number of records.
 
 use std::collections::BTreeSet;
 use std::io::Write;
-
-use sha2::{Digest, Sha256};
+use std::thread;
 
 use crate::agefile::{self, Recipient};
 use crate::container::{
-    write_preamble, write_section, DATA_TARGET, MANIFEST_SIGNING_PREFIX, MAX_HEAD, MAX_LINE,
-    TAG_DATA, TAG_HEAD, TAG_MANIFEST, TAG_SIGNATURE,
+    write_preamble, write_section, MANIFEST_SIGNING_PREFIX, MAX_HEAD, TAG_HEAD, TAG_MANIFEST,
+    TAG_SIGNATURE,
 };
+use crate::encode::Encoder;
 use crate::error::{ExchangeError, Result};
-use crate::ids::IdSet;
-use crate::jsonl::push_record;
 use crate::keys::ExchangeIdentity;
 use crate::manifest::{Manifest, ManifestFields, ManifestHead, Record, FORMAT_VERSION};
 use crate::names::PackageId;
+use crate::plain::ItemCodes;
 
 /// What the sender keeps on its ledger (and matches a receipt against).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,43 +69,24 @@ pub fn write_package<W: Write>(
     write_preamble(&mut age)?;
     write_section(&mut age, TAG_HEAD, &head_json)?;
 
-    let mut hasher = Sha256::new();
-    let mut chunk: Vec<u8> = Vec::with_capacity(DATA_TARGET + 4096);
-    let mut ids = IdSet::new();
-    let mut count: u64 = 0;
-    for record in records {
-        count += 1;
-        check_items(&record, &head.items)?;
-        if !ids.insert(record.id.as_str()) {
-            return Err(ExchangeError::MalformedRecord {
-                line: count,
-                reason: "レコード番号が重複しています".into(),
-            });
+    let (count, digest) = thread::scope(|scope| {
+        let mut encoder = Encoder::start(scope)?;
+        let codes = ItemCodes::new(&head.items);
+        let mut count: u64 = 0;
+        for record in records {
+            count += 1;
+            let Some(size) = declared_size(&record, &codes) else {
+                return Err(encoder.fail(items_outside(&record, &head.items)));
+            };
+            encoder.push(record, size, &mut age)?;
         }
-        let start = chunk.len();
-        push_record(&mut chunk, &record);
-        chunk.push(b'\n');
-        if chunk.len() - start - 1 > MAX_LINE {
-            return Err(ExchangeError::MalformedRecord {
-                line: count,
-                reason: "1 件が 1 MiB を超えています".into(),
-            });
-        }
-        if chunk.len() >= DATA_TARGET {
-            hasher.update(&chunk);
-            write_section(&mut age, TAG_DATA, &chunk)?;
-            chunk.clear();
-        }
-    }
-    if !chunk.is_empty() {
-        hasher.update(&chunk);
-        write_section(&mut age, TAG_DATA, &chunk)?;
-    }
+        Ok((count, encoder.finish(&mut age)?))
+    })?;
 
     let manifest = Manifest {
         head,
         record_count: count,
-        payload_sha256: hex::encode(hasher.finalize()),
+        payload_sha256: hex::encode(digest),
     };
     let manifest_json = serde_json::to_vec(&manifest).map_err(json_error)?;
     let mut signed = MANIFEST_SIGNING_PREFIX.to_vec();
@@ -119,26 +100,28 @@ pub fn write_package<W: Write>(
     })
 }
 
-fn check_items(record: &Record, allowed: &BTreeSet<crate::Code>) -> Result<()> {
-    // Both sides are sorted: one walk, no allocation, for the usual case.
-    let mut allowed_codes = allowed.iter().peekable();
-    let all_allowed = record.values.keys().all(|code| {
-        while allowed_codes.next_if(|a| *a < code).is_some() {}
-        allowed_codes.next_if_eq(&code).is_some()
-    });
-    if all_allowed {
-        return Ok(());
+/// `None` unless every item of `record` is among the manifest's; else
+/// about the length of its line (exact without escapes), by which the
+/// encoder cuts batches.
+fn declared_size(record: &Record, codes: &ItemCodes) -> Option<usize> {
+    // Both sides are sorted: one walk, no allocation.
+    let mut walk = codes.walk();
+    let mut size = record.id.as_str().len() + 18;
+    for (code, value) in &record.values {
+        walk.find(code.as_str())?;
+        size += code.as_str().len() + value.len() + 6;
     }
-    let outside: Vec<String> = record
-        .values
-        .keys()
-        .filter(|k| !allowed.contains(*k))
-        .map(|k| k.to_string())
-        .collect();
-    if outside.is_empty() {
-        Ok(())
-    } else {
-        Err(ExchangeError::ItemsOutsidePurpose { items: outside })
+    Some(size)
+}
+
+fn items_outside(record: &Record, allowed: &BTreeSet<crate::Code>) -> ExchangeError {
+    ExchangeError::ItemsOutsidePurpose {
+        items: record
+            .values
+            .keys()
+            .filter(|k| !allowed.contains(*k))
+            .map(|k| k.to_string())
+            .collect(),
     }
 }
 
