@@ -44,6 +44,7 @@ impl IdSet {
     }
 
     /// `false` if `id` was inserted before.
+    #[cfg(test)]
     pub fn insert(&mut self, id: &str) -> bool {
         let h = self.hash(id);
         self.seen.insert(h)

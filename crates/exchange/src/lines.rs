@@ -1,6 +1,11 @@
-//! Splitting the payload into record lines as it arrives in pieces of any
-//! size: a line may span pieces (and data sections). Each line is at most
+//! Splitting the payload into record lines as it arrives in pieces: a
+//! line may span pieces (and data sections). Each line is at most
 //! [`MAX_LINE`] bytes and ends with `\n`, the last one too.
+//!
+//! The thread that reads cuts pieces after their last line end
+//! ([`PieceReader`]); the thread that splits them ([`LineCursor`]) checks
+//! each piece's whole lines for UTF-8 at once, with SIMD, so a line needs
+//! no check of its own.
 
 use std::io::Read;
 
@@ -10,34 +15,7 @@ use crate::error::{ExchangeError, Result};
 /// Payload is read in pieces of about this size.
 pub(crate) const PIECE: usize = 256 * 1024;
 
-/// A piece of payload, as passed from the thread that reads to the one
-/// that splits it into lines.
-pub(crate) enum Piece {
-    /// Known to be UTF-8, checked by the reading thread: lines wholly in it
-    /// need no check of their own.
-    Text(String),
-    /// Not known to be UTF-8.
-    Bytes(Vec<u8>),
-}
-
-impl Piece {
-    pub fn as_bytes(&self) -> &[u8] {
-        match self {
-            Piece::Text(s) => s.as_bytes(),
-            Piece::Bytes(b) => b,
-        }
-    }
-
-    pub fn into_bytes(self) -> Vec<u8> {
-        match self {
-            Piece::Text(s) => s.into_bytes(),
-            Piece::Bytes(b) => b,
-        }
-    }
-}
-
-/// Reads the payload in pieces that end at a line end where possible, so
-/// that most pieces are whole lines and can be checked for UTF-8 at once.
+/// Reads the payload in pieces that end at a line end where possible.
 pub(crate) struct PieceReader {
     /// The start of a line read with the previous piece.
     rest: Vec<u8>,
@@ -54,14 +32,14 @@ impl PieceReader {
     }
 
     /// The next piece, `None` at the end of the payload. `buffer` (an old
-    /// piece's) is reused. On a read error the bytes read before it come
+    /// piece) is reused. On a read error the bytes read before it come
     /// first, as a piece, and the error with the next call: whoever checks
     /// the pieces then reports the fault that comes first in the file.
     pub fn next<R: Read>(
         &mut self,
         stream: &mut PayloadStream<R>,
         mut buffer: Vec<u8>,
-    ) -> Result<Option<Piece>> {
+    ) -> Result<Option<Vec<u8>>> {
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
@@ -72,7 +50,7 @@ impl PieceReader {
                 return Err(e);
             }
             self.failed = Some(e);
-            return Ok(Some(Piece::Bytes(buffer)));
+            return Ok(Some(buffer));
         }
         if buffer.is_empty() {
             return Ok(None);
@@ -83,17 +61,14 @@ impl PieceReader {
                 buffer.truncate(end + 1);
             }
         }
-        Ok(Some(match String::from_utf8(buffer) {
-            Ok(text) => Piece::Text(text),
-            Err(e) => Piece::Bytes(e.into_bytes()),
-        }))
+        Ok(Some(buffer))
     }
 }
 
 /// One payload line, without its `\n`.
 #[derive(Clone, Copy)]
 pub(crate) enum Line<'a> {
-    /// From a [`Piece::Text`]: UTF-8.
+    /// Checked to be UTF-8.
     Text(&'a str),
     Bytes(&'a [u8]),
 }
@@ -105,22 +80,13 @@ impl<'a> Line<'a> {
             Line::Bytes(b) => b,
         }
     }
-
-    fn len(self) -> usize {
-        self.as_bytes().len()
-    }
 }
 
-/// Lines of the pieces given to [`Self::refill`], in order. A line that
-/// lies wholly in one piece is handed out where it is; only a line that
-/// spans pieces is copied.
+/// Splits pieces into lines, in order; only a line that spans pieces is
+/// copied.
 pub(crate) struct LineCursor {
-    piece: Piece,
-    pos: usize,
     /// The start of a line whose end is in a later piece.
     carry: Vec<u8>,
-    /// The last line handed out was `carry`, to be cleared on the next call.
-    carry_given: bool,
     count: u64,
 }
 
@@ -134,66 +100,69 @@ fn too_long(line: u64) -> ExchangeError {
 impl LineCursor {
     pub fn new() -> Self {
         Self {
-            piece: Piece::Bytes(Vec::new()),
-            pos: 0,
             carry: Vec::new(),
-            carry_given: false,
             count: 0,
         }
     }
 
-    /// Lines handed out so far.
+    /// Lines completed so far.
     pub fn count(&self) -> u64 {
         self.count
     }
 
-    /// Takes the next piece once [`Self::next_line`] has returned `None`;
-    /// returns the previous one's buffer, for reuse.
-    pub fn refill(&mut self, piece: Piece) -> Vec<u8> {
-        self.pos = 0;
-        std::mem::replace(&mut self.piece, piece).into_bytes()
+    /// Calls `each` with the number (1-based) and text of every line that
+    /// `piece` completes, in order, until `each` fails.
+    pub fn feed(
+        &mut self,
+        piece: &[u8],
+        mut each: impl FnMut(u64, Line<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let mut rest = piece;
+        if !self.carry.is_empty() {
+            let Some(end) = memchr::memchr(b'\n', rest) else {
+                return self.keep(rest);
+            };
+            self.carry.extend_from_slice(&rest[..end]);
+            rest = &rest[end + 1..];
+            self.count += 1;
+            if self.carry.len() > MAX_LINE {
+                return Err(too_long(self.count));
+            }
+            each(self.count, Line::Bytes(&self.carry))?;
+            self.carry.clear();
+        }
+        let whole = memchr::memrchr(b'\n', rest).map_or(0, |end| end + 1);
+        let (lines, tail) = rest.split_at(whole);
+        // Cut at line ends, so a valid piece splits into valid lines.
+        let text = simdutf8::basic::from_utf8(lines).ok();
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', lines) {
+            self.count += 1;
+            if end - start > MAX_LINE {
+                return Err(too_long(self.count));
+            }
+            let line = match text.and_then(|t| t.get(start..end)) {
+                Some(text) => Line::Text(text),
+                None => Line::Bytes(&lines[start..end]),
+            };
+            each(self.count, line)?;
+            start = end + 1;
+        }
+        self.keep(tail)
     }
 
-    /// The next line with its 1-based number, or `None` when the current
-    /// piece is used up.
-    pub fn next_line(&mut self) -> Result<Option<(u64, Line<'_>)>> {
-        if self.carry_given {
-            self.carry.clear();
-            self.carry_given = false;
+    /// Keeps the start of a line that ends in a later piece.
+    fn keep(&mut self, bytes: &[u8]) -> Result<()> {
+        self.carry.extend_from_slice(bytes);
+        if self.carry.len() > MAX_LINE {
+            return Err(too_long(self.count + 1));
         }
-        let bytes = self.piece.as_bytes();
-        let rest = &bytes[self.pos..];
-        let Some(len) = memchr::memchr(b'\n', rest) else {
-            self.carry.extend_from_slice(rest);
-            self.pos = bytes.len();
-            if self.carry.len() > MAX_LINE {
-                return Err(too_long(self.count + 1));
-            }
-            return Ok(None);
-        };
-        let (start, end) = (self.pos, self.pos + len);
-        self.pos = end + 1;
-        self.count += 1;
-        let line = if !self.carry.is_empty() {
-            self.carry.extend_from_slice(&bytes[start..end]);
-            self.carry_given = true;
-            Line::Bytes(&self.carry)
-        } else if let Piece::Text(text) = &self.piece {
-            // Cut at `\n`, so at character boundaries.
-            text.get(start..end)
-                .map_or(Line::Bytes(&bytes[start..end]), Line::Text)
-        } else {
-            Line::Bytes(&bytes[start..end])
-        };
-        if line.len() > MAX_LINE {
-            return Err(too_long(self.count));
-        }
-        Ok(Some((self.count, line)))
+        Ok(())
     }
 
     /// At the end of the payload: no line may be left unfinished.
     pub fn finish(&self) -> Result<()> {
-        if self.carry_given || self.carry.is_empty() {
+        if self.carry.is_empty() {
             Ok(())
         } else {
             Err(ExchangeError::MalformedRecord {
@@ -230,7 +199,7 @@ mod tests {
         out
     }
 
-    fn pieces(file: &[u8]) -> (Vec<Piece>, Option<ExchangeError>) {
+    fn pieces(file: &[u8]) -> (Vec<Vec<u8>>, Option<ExchangeError>) {
         let (mut stream, _) = PayloadStream::start(file).unwrap();
         let mut reader = PieceReader::new();
         let mut out = Vec::new();
@@ -256,26 +225,25 @@ mod tests {
         let (got, error) = pieces(&container(&payload, None));
         assert!(error.is_none());
         let mut joined = Vec::new();
-        for piece in &got {
+        for bytes in &got {
             // Cut after the last line end in it, unless it is the last
             // piece or part of one long line.
-            let bytes = piece.as_bytes();
             assert!(
                 bytes.ends_with(b"\n")
                     || !bytes.contains(&b'\n')
                     || joined.len() + bytes.len() == payload.len()
             );
-            joined.extend_from_slice(piece.as_bytes());
+            joined.extend_from_slice(bytes);
         }
         assert_eq!(joined, payload);
-        assert!(got.iter().filter(|p| matches!(p, Piece::Text(_))).count() >= 3);
+        assert!(got.len() >= 5);
     }
 
     #[test]
     fn bytes_before_a_fault_come_before_it() {
         let payload = b"one\ntwo\nthr";
         let (got, error) = pieces(&container(payload, Some(b"Z\0\0\0\x01z")));
-        let joined: Vec<u8> = got.iter().flat_map(|p| p.as_bytes().to_vec()).collect();
+        let joined: Vec<u8> = got.concat();
         assert_eq!(joined, payload);
         assert!(
             matches!(error, Some(ExchangeError::Corrupted { .. })),
@@ -287,16 +255,15 @@ mod tests {
     fn lines(payload: &[u8], size: usize) -> Result<Vec<Vec<u8>>> {
         let mut cursor = LineCursor::new();
         let mut out = Vec::new();
-        for (i, piece) in payload.chunks(size).enumerate() {
-            let piece = match std::str::from_utf8(piece) {
-                Ok(text) if i % 2 == 0 => Piece::Text(text.to_owned()),
-                _ => Piece::Bytes(piece.to_vec()),
-            };
-            cursor.refill(piece);
-            while let Some((number, line)) = cursor.next_line()? {
+        for piece in payload.chunks(size) {
+            cursor.feed(piece, |number, line| {
                 assert_eq!(number, out.len() as u64 + 1);
+                if let Line::Text(text) = line {
+                    assert_eq!(text.as_bytes(), line.as_bytes());
+                }
                 out.push(line.as_bytes().to_vec());
-            }
+                Ok(())
+            })?;
         }
         cursor.finish()?;
         assert_eq!(cursor.count(), out.len() as u64);
@@ -311,6 +278,28 @@ mod tests {
             assert_eq!(lines(&payload, size).unwrap(), want, "{size}");
         }
         assert!(lines(b"", 1).unwrap().is_empty());
+    }
+
+    #[test]
+    fn lines_are_text_only_when_their_piece_is_utf8() {
+        let mut cursor = LineCursor::new();
+        let mut kinds = Vec::new();
+        for piece in [&b"a\n\xe6\x96"[..], b"\xb0\nb\n", b"c\n\xff\n"] {
+            cursor
+                .feed(piece, |_, line| {
+                    kinds.push((line.as_bytes().to_vec(), matches!(line, Line::Text(_))));
+                    Ok(())
+                })
+                .unwrap();
+        }
+        let want: Vec<(Vec<u8>, bool)> = vec![
+            (b"a".to_vec(), true),
+            ("新".as_bytes().to_vec(), false), // spans pieces: copied, unchecked
+            (b"b".to_vec(), true),
+            (b"c".to_vec(), false),
+            (b"\xff".to_vec(), false),
+        ];
+        assert_eq!(kinds, want);
     }
 
     #[test]

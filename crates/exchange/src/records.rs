@@ -1,9 +1,11 @@
 //! The reader's second pass: records of a verified package, decrypted
 //! again from the spooled ciphertext. A helper thread decrypts and hashes
 //! (everything it reads is ours: the spool, the remembered file key); the
-//! caller's thread parses the records it takes. Each record is checked
-//! again, and so are the count, the digest and the manifest at the end.
+//! caller's thread parses the records, a piece at a time, as it takes
+//! them. Each record is checked again, and so are the count, the digest
+//! and the manifest at the end.
 
+use std::collections::VecDeque;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 
@@ -12,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::agefile::AgeReader;
 use crate::container::{PayloadStream, Tail};
 use crate::error::{ExchangeError, Result};
-use crate::lines::{LineCursor, Piece, PieceReader};
+use crate::lines::{LineCursor, PieceReader};
 use crate::manifest::{Manifest, Record};
 use crate::payload::parse_record;
 use crate::plain::ItemCodes;
@@ -23,7 +25,7 @@ use crate::spool::SpoolReader;
 type Stream = PayloadStream<AgeReader<SpoolReader>>;
 
 enum Message {
-    Data(Piece),
+    Data(Vec<u8>),
     End { tail: Tail, digest: [u8; 32] },
     Failed(ExchangeError),
 }
@@ -34,10 +36,13 @@ pub struct Records {
     inbox: Receiver<Message>,
     spares: SyncSender<Vec<u8>>,
     lines: LineCursor,
+    /// Parsed from the last piece, not yet handed out.
+    ready: VecDeque<Record>,
+    /// What comes after `ready`: the first fault, or the end.
+    after: Option<Result<()>>,
     codes: ItemCodes,
     manifest: Manifest,
     manifest_sha256: String,
-    done: bool,
 }
 
 impl Records {
@@ -58,40 +63,50 @@ impl Records {
             inbox,
             spares,
             lines: LineCursor::new(),
+            ready: VecDeque::new(),
+            after: None,
             codes: ItemCodes::new(&manifest.head.items),
             manifest,
             manifest_sha256,
-            done: false,
         })
     }
 
-    fn step(&mut self) -> Result<Option<Record>> {
-        loop {
-            if let Some((number, line)) = self.lines.next_line()? {
-                return parse_record(line, &self.codes).map(Some).map_err(|reason| {
-                    ExchangeError::MalformedRecord {
-                        line: number,
-                        reason,
-                    }
+    /// Parses the next piece into `ready`, or sets `after`.
+    fn next_piece(&mut self) {
+        let after = match self.inbox.recv() {
+            Ok(Message::Data(piece)) => {
+                let (codes, ready) = (&self.codes, &mut self.ready);
+                let fed = self.lines.feed(&piece, |number, line| {
+                    let record = parse_record(line, codes).map_err(|reason| {
+                        ExchangeError::MalformedRecord {
+                            line: number,
+                            reason,
+                        }
+                    })?;
+                    ready.push_back(record);
+                    Ok(())
                 });
-            }
-            match self.inbox.recv().map_err(|_| helper_failed())? {
-                Message::Data(piece) => {
-                    let _ = self.spares.try_send(self.lines.refill(piece));
+                let _ = self.spares.try_send(piece);
+                match fed {
+                    Ok(()) => return,
+                    Err(e) => Err(e),
                 }
-                Message::End { tail, digest } => {
-                    self.lines.finish()?;
-                    if itaku_crypto::sha256_hex(&tail.manifest) != self.manifest_sha256 {
-                        return Err(ExchangeError::corrupted(
-                            "二度目の読み取りで送り状が変わっています",
-                        ));
-                    }
-                    check_totals(&self.manifest, self.lines.count(), &digest)?;
-                    return Ok(None);
-                }
-                Message::Failed(e) => return Err(e),
             }
+            Ok(Message::End { tail, digest }) => self.finish(&tail, &digest),
+            Ok(Message::Failed(e)) => Err(e),
+            Err(_) => Err(helper_failed()),
+        };
+        self.after = Some(after);
+    }
+
+    fn finish(&self, tail: &Tail, digest: &[u8; 32]) -> Result<()> {
+        self.lines.finish()?;
+        if itaku_crypto::sha256_hex(&tail.manifest) != self.manifest_sha256 {
+            return Err(ExchangeError::corrupted(
+                "二度目の読み取りで送り状が変わっています",
+            ));
         }
+        check_totals(&self.manifest, self.lines.count(), digest)
     }
 }
 
@@ -99,12 +114,23 @@ impl Iterator for Records {
     type Item = Result<Record>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
+        loop {
+            if let Some(record) = self.ready.pop_front() {
+                return Some(Ok(record));
+            }
+            match self.after.take() {
+                // The end: nothing more, ever.
+                Some(Ok(())) => {
+                    self.after = Some(Ok(()));
+                    return None;
+                }
+                Some(Err(e)) => {
+                    self.after = Some(Ok(()));
+                    return Some(Err(e));
+                }
+                None => self.next_piece(),
+            }
         }
-        let step = self.step();
-        self.done = !matches!(step, Ok(Some(_)));
-        step.transpose()
     }
 }
 
@@ -115,7 +141,7 @@ fn decrypt_pieces(mut stream: Stream, outbox: &SyncSender<Message>, spares: &Rec
     let last = loop {
         match reader.next(&mut stream, spares.try_recv().unwrap_or_default()) {
             Ok(Some(piece)) => {
-                hasher.update(piece.as_bytes());
+                hasher.update(&piece);
                 if outbox.send(Message::Data(piece)).is_err() {
                     return; // the records were dropped
                 }
