@@ -1,11 +1,8 @@
 //! Splitting the payload into record lines as it arrives in pieces: a
 //! line may span pieces (and data sections). Each line is at most
-//! [`MAX_LINE`] bytes and ends with `\n`, the last one too.
-//!
-//! The thread that reads cuts pieces after their last line end
-//! ([`PieceReader`]); the thread that splits them ([`LineCursor`]) checks
-//! each piece's whole lines for UTF-8 at once, with SIMD, so a line needs
-//! no check of its own.
+//! [`MAX_LINE`] bytes and ends with `\n`, the last one too. The thread
+//! that reads cuts pieces after their last line end ([`PieceReader`]), so
+//! that few lines span two and need copying ([`LineCursor`]).
 
 use std::io::Read;
 
@@ -65,28 +62,16 @@ impl PieceReader {
     }
 }
 
-/// One payload line, without its `\n`.
-#[derive(Clone, Copy)]
-pub(crate) enum Line<'a> {
-    /// Checked to be UTF-8.
-    Text(&'a str),
-    Bytes(&'a [u8]),
-}
-
-impl<'a> Line<'a> {
-    pub fn as_bytes(self) -> &'a [u8] {
-        match self {
-            Line::Text(s) => s.as_bytes(),
-            Line::Bytes(b) => b,
-        }
-    }
-}
-
-/// Splits pieces into lines, in order; only a line that spans pieces is
-/// copied.
+/// Lines of the pieces given to [`Self::refill`], in order. A line that
+/// lies wholly in one piece is handed out where it is; only a line that
+/// spans pieces is copied.
 pub(crate) struct LineCursor {
+    piece: Vec<u8>,
+    pos: usize,
     /// The start of a line whose end is in a later piece.
     carry: Vec<u8>,
+    /// The last line handed out was `carry`, to be cleared on the next call.
+    carry_given: bool,
     count: u64,
 }
 
@@ -100,69 +85,61 @@ fn too_long(line: u64) -> ExchangeError {
 impl LineCursor {
     pub fn new() -> Self {
         Self {
+            piece: Vec::new(),
+            pos: 0,
             carry: Vec::new(),
+            carry_given: false,
             count: 0,
         }
     }
 
-    /// Lines completed so far.
+    /// Lines handed out so far.
     pub fn count(&self) -> u64 {
         self.count
     }
 
-    /// Calls `each` with the number (1-based) and text of every line that
-    /// `piece` completes, in order, until `each` fails.
-    pub fn feed(
-        &mut self,
-        piece: &[u8],
-        mut each: impl FnMut(u64, Line<'_>) -> Result<()>,
-    ) -> Result<()> {
-        let mut rest = piece;
-        if !self.carry.is_empty() {
-            let Some(end) = memchr::memchr(b'\n', rest) else {
-                return self.keep(rest);
-            };
-            self.carry.extend_from_slice(&rest[..end]);
-            rest = &rest[end + 1..];
-            self.count += 1;
-            if self.carry.len() > MAX_LINE {
-                return Err(too_long(self.count));
-            }
-            each(self.count, Line::Bytes(&self.carry))?;
-            self.carry.clear();
-        }
-        let whole = memchr::memrchr(b'\n', rest).map_or(0, |end| end + 1);
-        let (lines, tail) = rest.split_at(whole);
-        // Cut at line ends, so a valid piece splits into valid lines.
-        let text = simdutf8::basic::from_utf8(lines).ok();
-        let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', lines) {
-            self.count += 1;
-            if end - start > MAX_LINE {
-                return Err(too_long(self.count));
-            }
-            let line = match text.and_then(|t| t.get(start..end)) {
-                Some(text) => Line::Text(text),
-                None => Line::Bytes(&lines[start..end]),
-            };
-            each(self.count, line)?;
-            start = end + 1;
-        }
-        self.keep(tail)
+    /// Takes the next piece once [`Self::next_line`] has returned `None`;
+    /// returns the previous one, for reuse.
+    pub fn refill(&mut self, piece: Vec<u8>) -> Vec<u8> {
+        self.pos = 0;
+        std::mem::replace(&mut self.piece, piece)
     }
 
-    /// Keeps the start of a line that ends in a later piece.
-    fn keep(&mut self, bytes: &[u8]) -> Result<()> {
-        self.carry.extend_from_slice(bytes);
-        if self.carry.len() > MAX_LINE {
-            return Err(too_long(self.count + 1));
+    /// The next line without its `\n`, with its 1-based number, or `None`
+    /// when the current piece is used up.
+    pub fn next_line(&mut self) -> Result<Option<(u64, &[u8])>> {
+        if self.carry_given {
+            self.carry.clear();
+            self.carry_given = false;
         }
-        Ok(())
+        let rest = &self.piece[self.pos..];
+        let Some(len) = memchr::memchr(b'\n', rest) else {
+            self.carry.extend_from_slice(rest);
+            self.pos = self.piece.len();
+            if self.carry.len() > MAX_LINE {
+                return Err(too_long(self.count + 1));
+            }
+            return Ok(None);
+        };
+        let (start, end) = (self.pos, self.pos + len);
+        self.pos = end + 1;
+        self.count += 1;
+        let line = if self.carry.is_empty() {
+            &self.piece[start..end]
+        } else {
+            self.carry.extend_from_slice(&self.piece[start..end]);
+            self.carry_given = true;
+            &self.carry
+        };
+        if line.len() > MAX_LINE {
+            return Err(too_long(self.count));
+        }
+        Ok(Some((self.count, line)))
     }
 
     /// At the end of the payload: no line may be left unfinished.
     pub fn finish(&self) -> Result<()> {
-        if self.carry.is_empty() {
+        if self.carry_given || self.carry.is_empty() {
             Ok(())
         } else {
             Err(ExchangeError::MalformedRecord {
@@ -256,14 +233,11 @@ mod tests {
         let mut cursor = LineCursor::new();
         let mut out = Vec::new();
         for piece in payload.chunks(size) {
-            cursor.feed(piece, |number, line| {
+            cursor.refill(piece.to_vec());
+            while let Some((number, line)) = cursor.next_line()? {
                 assert_eq!(number, out.len() as u64 + 1);
-                if let Line::Text(text) = line {
-                    assert_eq!(text.as_bytes(), line.as_bytes());
-                }
-                out.push(line.as_bytes().to_vec());
-                Ok(())
-            })?;
+                out.push(line.to_vec());
+            }
         }
         cursor.finish()?;
         assert_eq!(cursor.count(), out.len() as u64);
@@ -278,28 +252,6 @@ mod tests {
             assert_eq!(lines(&payload, size).unwrap(), want, "{size}");
         }
         assert!(lines(b"", 1).unwrap().is_empty());
-    }
-
-    #[test]
-    fn lines_are_text_only_when_their_piece_is_utf8() {
-        let mut cursor = LineCursor::new();
-        let mut kinds = Vec::new();
-        for piece in [&b"a\n\xe6\x96"[..], b"\xb0\nb\n", b"c\n\xff\n"] {
-            cursor
-                .feed(piece, |_, line| {
-                    kinds.push((line.as_bytes().to_vec(), matches!(line, Line::Text(_))));
-                    Ok(())
-                })
-                .unwrap();
-        }
-        let want: Vec<(Vec<u8>, bool)> = vec![
-            (b"a".to_vec(), true),
-            ("新".as_bytes().to_vec(), false), // spans pieces: copied, unchecked
-            (b"b".to_vec(), true),
-            (b"c".to_vec(), false),
-            (b"\xff".to_vec(), false),
-        ];
-        assert_eq!(kinds, want);
     }
 
     #[test]

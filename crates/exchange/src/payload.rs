@@ -11,7 +11,6 @@ use std::fmt;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::lines::Line;
 use crate::manifest::{record_id_ok, Record, RecordId};
 use crate::names::Code;
 use crate::plain::{parse_plain, ItemCodes};
@@ -38,7 +37,7 @@ fn undeclared<'k>(
 
 /// Parses one payload line (without its `\n`) and checks its items against
 /// the manifest's. The reason never quotes the record's contents.
-pub(crate) fn parse_record(line: Line<'_>, items: &ItemCodes) -> Result<Record, String> {
+pub(crate) fn parse_record(line: &[u8], items: &ItemCodes) -> Result<Record, String> {
     /// Values held back to be inserted last to first: a B-tree node is
     /// searched from its start, so each smaller code then needs one
     /// comparison instead of one per code already there.
@@ -66,7 +65,7 @@ pub(crate) fn parse_record(line: Line<'_>, items: &ItemCodes) -> Result<Record, 
         }
         return Ok(Record { id, values });
     }
-    parse_record_json(line.as_bytes(), &items.set)
+    parse_record_json(line, &items.set)
 }
 
 /// [`parse_record`] by `serde_json`, for any line.
@@ -113,12 +112,12 @@ fn borrowed_values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Cow<'de, str>>
 /// Checks one payload line as [`parse_record`] would, returning its id.
 /// An item key that is among the manifest's items is a valid [`Code`], so
 /// membership is the whole key check.
-pub(crate) fn check_record<'a>(line: Line<'a>, items: &ItemCodes) -> Result<Cow<'a, str>, String> {
+pub(crate) fn check_record<'a>(line: &'a [u8], items: &ItemCodes) -> Result<Cow<'a, str>, String> {
     let mut walk = items.walk();
     let plain = parse_plain(line, |code, _| walk.find(code).is_some());
     match plain {
         Some(id) if record_id_ok(id) => Ok(Cow::Borrowed(id)),
-        _ => check_record_json(line.as_bytes(), &items.set),
+        _ => check_record_json(line, &items.set),
     }
 }
 
@@ -142,12 +141,8 @@ mod tests {
     /// with `serde_json` alone.
     fn both(line: &[u8], items: &BTreeSet<Code>) -> Result<Record, String> {
         let codes = ItemCodes::new(items);
-        let full = parse_record(Line::Bytes(line), &codes);
-        let quick = check_record(Line::Bytes(line), &codes);
-        if let Ok(text) = std::str::from_utf8(line) {
-            assert_eq!(full, parse_record(Line::Text(text), &codes));
-            assert_eq!(quick, check_record(Line::Text(text), &codes));
-        }
+        let full = parse_record(line, &codes);
+        let quick = check_record(line, &codes);
         let shown = String::from_utf8_lossy(line);
         assert_eq!(full, parse_record_json(line, items), "{shown}");
         assert_eq!(quick, check_record_json(line, items), "{shown}");

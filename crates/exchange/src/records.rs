@@ -1,11 +1,11 @@
 //! The reader's second pass: records of a verified package, decrypted
 //! again from the spooled ciphertext. A helper thread decrypts and hashes
 //! (everything it reads is ours: the spool, the remembered file key); the
-//! caller's thread parses the records, a piece at a time, as it takes
-//! them. Each record is checked again, and so are the count, the digest
-//! and the manifest at the end.
+//! caller's thread parses each record as it takes it (so that a record's
+//! memory is usually the last one's, freed by the caller). Each record is
+//! checked again, and so are the count, the digest and the manifest at the
+//! end.
 
-use std::collections::VecDeque;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 
@@ -36,13 +36,10 @@ pub struct Records {
     inbox: Receiver<Message>,
     spares: SyncSender<Vec<u8>>,
     lines: LineCursor,
-    /// Parsed from the last piece, not yet handed out.
-    ready: VecDeque<Record>,
-    /// What comes after `ready`: the first fault, or the end.
-    after: Option<Result<()>>,
     codes: ItemCodes,
     manifest: Manifest,
     manifest_sha256: String,
+    done: bool,
 }
 
 impl Records {
@@ -63,40 +60,34 @@ impl Records {
             inbox,
             spares,
             lines: LineCursor::new(),
-            ready: VecDeque::new(),
-            after: None,
             codes: ItemCodes::new(&manifest.head.items),
             manifest,
             manifest_sha256,
+            done: false,
         })
     }
 
-    /// Parses the next piece into `ready`, or sets `after`.
-    fn next_piece(&mut self) {
-        let after = match self.inbox.recv() {
-            Ok(Message::Data(piece)) => {
-                let (codes, ready) = (&self.codes, &mut self.ready);
-                let fed = self.lines.feed(&piece, |number, line| {
-                    let record = parse_record(line, codes).map_err(|reason| {
-                        ExchangeError::MalformedRecord {
-                            line: number,
-                            reason,
-                        }
-                    })?;
-                    ready.push_back(record);
-                    Ok(())
+    fn step(&mut self) -> Result<Option<Record>> {
+        loop {
+            if let Some((number, line)) = self.lines.next_line()? {
+                return parse_record(line, &self.codes).map(Some).map_err(|reason| {
+                    ExchangeError::MalformedRecord {
+                        line: number,
+                        reason,
+                    }
                 });
-                let _ = self.spares.try_send(piece);
-                match fed {
-                    Ok(()) => return,
-                    Err(e) => Err(e),
-                }
             }
-            Ok(Message::End { tail, digest }) => self.finish(&tail, &digest),
-            Ok(Message::Failed(e)) => Err(e),
-            Err(_) => Err(helper_failed()),
-        };
-        self.after = Some(after);
+            match self.inbox.recv().map_err(|_| helper_failed())? {
+                Message::Data(piece) => {
+                    let _ = self.spares.try_send(self.lines.refill(piece));
+                }
+                Message::End { tail, digest } => {
+                    self.finish(&tail, &digest)?;
+                    return Ok(None);
+                }
+                Message::Failed(e) => return Err(e),
+            }
+        }
     }
 
     fn finish(&self, tail: &Tail, digest: &[u8; 32]) -> Result<()> {
@@ -114,23 +105,12 @@ impl Iterator for Records {
     type Item = Result<Record>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(record) = self.ready.pop_front() {
-                return Some(Ok(record));
-            }
-            match self.after.take() {
-                // The end: nothing more, ever.
-                Some(Ok(())) => {
-                    self.after = Some(Ok(()));
-                    return None;
-                }
-                Some(Err(e)) => {
-                    self.after = Some(Ok(()));
-                    return Some(Err(e));
-                }
-                None => self.next_piece(),
-            }
+        if self.done {
+            return None;
         }
+        let step = self.step();
+        self.done = !matches!(step, Ok(Some(_)));
+        step.transpose()
     }
 }
 

@@ -1,6 +1,6 @@
 //! The reader's first pass over the payload, on two threads: this one
-//! decrypts (the input is the caller's plain `Read`, which stays here) and
-//! hashes; a helper checks every record and id. Pieces of plaintext go to
+//! decrypts (the input is the caller's plain `Read`, which stays here); a
+//! helper hashes the plaintext and checks every record and id. Pieces of plaintext go to
 //! the helper in order through a short queue; nothing leaves
 //! [`scan_payload`] but a count and a digest.
 
@@ -55,7 +55,7 @@ pub(crate) fn scan_payload<R: Read>(
         // The helper has seen everything read before a read error, so its
         // own error lies earlier in the file.
         match (read, checked?) {
-            (Ok(digest), Some(count)) => Ok(Scanned { count, digest }),
+            (Ok(()), Some(scanned)) => Ok(scanned),
             (Err(e), _) => Err(e),
             // It stopped only because reading did.
             (Ok(_), None) => Err(helper_failed()),
@@ -63,58 +63,64 @@ pub(crate) fn scan_payload<R: Read>(
     })
 }
 
-/// Sends the payload piece by piece, then `End`; returns its digest.
-/// Returns early (and `Ok`) if the helper has stopped: it found a fault
-/// and reports it.
+/// Sends the payload piece by piece, then `End`. Returns early (and
+/// `Ok`) if the helper has stopped: it found a fault and reports it.
 fn read_pieces<R: Read>(
     stream: &mut PayloadStream<R>,
     pieces: &SyncSender<Message>,
     spares: &Receiver<Vec<u8>>,
-) -> Result<[u8; 32]> {
-    let mut hasher = Sha256::new();
+) -> Result<()> {
     let mut reader = PieceReader::new();
     while let Some(piece) = reader.next(stream, spares.try_recv().unwrap_or_default())? {
-        hasher.update(&piece);
         if pieces.send(Message::Data(piece)).is_err() {
-            break;
+            return Ok(());
         }
     }
     // A stopped helper has its own error to report.
     let _ = pieces.send(Message::End);
-    Ok(hasher.finalize().into())
+    Ok(())
 }
 
-/// The helper: checks the pieces' records; returns their count. `Ok(None)`
-/// if the pieces stopped before `End` without a fault in them.
+/// The helper: hashes the pieces and checks their records. `Ok(None)` if
+/// the pieces stopped before `End` without a fault in them.
 fn check_pieces(
     inbox: Receiver<Message>,
     spares: SyncSender<Vec<u8>>,
     codes: &ItemCodes,
-) -> Result<Option<u64>> {
+) -> Result<Option<Scanned>> {
+    let mut hasher = Sha256::new();
     let mut lines = LineCursor::new();
     let mut ids = IdSet::new();
     let mut hashes = Vec::new();
     for message in inbox {
         let Message::Data(piece) = message else {
             lines.finish()?;
-            return Ok(Some(lines.count()));
+            return Ok(Some(Scanned {
+                count: lines.count(),
+                digest: hasher.finalize().into(),
+            }));
         };
+        hasher.update(&piece);
+        let _ = spares.try_send(lines.refill(piece));
         // Ids are inserted a piece at a time (see `IdSet::insert_all`); a
         // repeated id before a faulty line is still reported first.
         let first = lines.count() + 1;
         hashes.clear();
-        let fault = lines
-            .feed(&piece, |number, line| {
-                let id =
-                    check_record(line, codes).map_err(|reason| ExchangeError::MalformedRecord {
-                        line: number,
-                        reason,
-                    })?;
-                hashes.push(ids.hash(&id));
-                Ok(())
-            })
-            .err();
-        let _ = spares.try_send(piece);
+        let fault = loop {
+            match lines.next_line() {
+                Ok(None) => break None,
+                Ok(Some((number, line))) => match check_record(line, codes) {
+                    Ok(id) => hashes.push(ids.hash(&id)),
+                    Err(reason) => {
+                        break Some(ExchangeError::MalformedRecord {
+                            line: number,
+                            reason,
+                        })
+                    }
+                },
+                Err(e) => break Some(e),
+            }
+        };
         if let Some(i) = ids.insert_all(&hashes) {
             return Err(ExchangeError::MalformedRecord {
                 line: first + i as u64,
