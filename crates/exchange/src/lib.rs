@@ -53,6 +53,11 @@
 //! only then returns a [`VerifiedPackage`], whose records come from a
 //! second decryption of the spooled copy.
 //!
+//! Writing and each reading pass use one helper thread beside the
+//! caller's. The caller's `Read`, `Write` and record iterator are used on
+//! the caller's thread only; encoding, hashing and checking records, and
+//! on the second pass decrypting our own spooled copy, run on the helper.
+//!
 //! # Receipts
 //! The receiver returns a signed [`Receipt`] naming the package id, the
 //! manifest's SHA-256 and the record count; the sender checks it against

@@ -2,7 +2,9 @@
 //! records: the first checks a line without building it
 //! ([`check_record`], borrowing from the line, no allocation for ordinary
 //! text), the second builds the [`Record`] handed out ([`parse_record`]).
-//! The tests run both on the same inputs.
+//! The tests run both on the same inputs. Lines in the writer's own form
+//! take a fast path ([`crate::plain`]) first, which must agree with
+//! `serde_json`; the tests compare them too.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};

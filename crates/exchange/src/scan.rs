@@ -1,8 +1,8 @@
 //! The reader's first pass over the payload, on two threads: this one
 //! decrypts (the input is the caller's plain `Read`, which stays here); a
-//! helper hashes the plaintext and checks every record and id. Pieces of plaintext go to
-//! the helper in order through a short queue; nothing leaves
-//! [`scan_payload`] but a count and a digest.
+//! helper hashes the plaintext and checks every record and id. Pieces of
+//! plaintext go to the helper in order through a short queue; nothing
+//! leaves [`scan_payload`] but a count and a digest.
 
 use std::io::Read;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
