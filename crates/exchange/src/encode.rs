@@ -1,9 +1,14 @@
 //! The writer's records on two threads. The caller's thread takes records
 //! from the caller's iterator, checks their items, and encrypts and writes
 //! the output, which stays on that thread; a helper checks that ids are
-//! unique, turns batches of records into JSON Lines, hashes them and drops
-//! the records. Batches and their lines travel in order through short
-//! queues, and of several faults the first record's is reported.
+//! unique, turns batches of records into JSON Lines and hashes them.
+//! Batches and their lines travel in order through short queues, and of
+//! several faults the first record's is reported.
+//!
+//! The records are dropped back on the caller's thread: freed where they
+//! were allocated, their memory serves the caller's next records at once
+//! (freeing them on the helper cost a third more CPU time when records are
+//! made as they are written).
 
 use std::io::Write;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -27,7 +32,7 @@ struct Batch {
 }
 
 enum Encoded {
-    /// The batch's lines, and its emptied record list for reuse.
+    /// The batch's lines, and its records back, to be dropped.
     Lines {
         lines: Vec<u8>,
         records: Vec<Record>,
@@ -155,6 +160,8 @@ impl<'scope> Encoder<'scope> {
                     }
                 }
                 self.spare_lines.push(lines);
+                let mut records = records;
+                records.clear(); // see the module's documentation
                 self.spare_records.push(records);
                 Ok(())
             }
@@ -187,8 +194,6 @@ fn encode_batches(inbox: Receiver<Batch>, outbox: SyncSender<Encoded>) -> [u8; 3
             let number = batch.first + repeated as u64;
             failed = Some(fault(number, "レコード番号が重複しています"));
         }
-        // Dropping the caller's records is work too, done here.
-        batch.records.clear();
         let encoded = match failed {
             Some(e) => Encoded::Failed(e),
             None => {
