@@ -4,7 +4,6 @@
 //! payload. Memory use is bounded by a few data sections, whatever the
 //! number of records.
 
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::thread;
 
@@ -18,7 +17,6 @@ use crate::error::{ExchangeError, Result};
 use crate::keys::ExchangeIdentity;
 use crate::manifest::{Manifest, ManifestFields, ManifestHead, Record, FORMAT_VERSION};
 use crate::names::PackageId;
-use crate::plain::ItemCodes;
 
 /// What the sender keeps on its ledger (and matches a receipt against).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,17 +68,11 @@ pub fn write_package<W: Write>(
     write_section(&mut age, TAG_HEAD, &head_json)?;
 
     let (count, digest) = thread::scope(|scope| {
-        let mut encoder = Encoder::start(scope)?;
-        let codes = ItemCodes::new(&head.items);
-        let mut count: u64 = 0;
+        let mut encoder = Encoder::start(scope, &head.items)?;
         for record in records {
-            count += 1;
-            let Some(size) = declared_size(&record, &codes) else {
-                return Err(encoder.fail(items_outside(&record, &head.items)));
-            };
-            encoder.push(record, size, &mut age)?;
+            encoder.push(record, &mut age)?;
         }
-        Ok((count, encoder.finish(&mut age)?))
+        encoder.finish(&mut age)
     })?;
 
     let manifest = Manifest {
@@ -98,31 +90,6 @@ pub fn write_package<W: Write>(
         manifest,
         manifest_sha256: itaku_crypto::sha256_hex(&manifest_json),
     })
-}
-
-/// `None` unless every item of `record` is among the manifest's; else
-/// about the length of its line (exact without escapes), by which the
-/// encoder cuts batches.
-fn declared_size(record: &Record, codes: &ItemCodes) -> Option<usize> {
-    // Both sides are sorted: one walk, no allocation.
-    let mut walk = codes.walk();
-    let mut size = record.id.as_str().len() + 18;
-    for (code, value) in &record.values {
-        walk.find(code.as_str())?;
-        size += code.as_str().len() + value.len() + 6;
-    }
-    Some(size)
-}
-
-fn items_outside(record: &Record, allowed: &BTreeSet<crate::Code>) -> ExchangeError {
-    ExchangeError::ItemsOutsidePurpose {
-        items: record
-            .values
-            .keys()
-            .filter(|k| !allowed.contains(*k))
-            .map(|k| k.to_string())
-            .collect(),
-    }
 }
 
 fn json_error(_: serde_json::Error) -> ExchangeError {

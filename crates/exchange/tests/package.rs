@@ -461,6 +461,8 @@ fn writer_reports_the_first_fault_in_record_order() {
         .unwrap_err()
     };
     let repeat = |i: usize| records(i).pop().unwrap();
+    let outside_repeated = || Record::new("T000009", [("seinengappi", "1950-01-01")]).unwrap();
+    let long_repeated = || Record::new("T000009", [("shimei", long.as_str())]).unwrap();
     for (faults, want) in [
         (
             vec![(15_000, too_long(1)), (16_000, outside())],
@@ -479,6 +481,9 @@ fn writer_reports_the_first_fault_in_record_order() {
             Some((15_000, "MiB")),
         ),
         (vec![(12_000, outside()), (19_000, too_long(3))], None),
+        // One record with two faults: items, then id, then length.
+        (vec![(15_000, outside_repeated())], None),
+        (vec![(15_000, long_repeated())], Some((15_000, "重複"))),
     ] {
         match (write(faults), want) {
             (ExchangeError::MalformedRecord { line, reason }, Some((at, why))) => {
