@@ -7,6 +7,7 @@
 //! end.
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Mutex;
 use std::thread;
 
 use sha2::{Digest, Sha256};
@@ -33,7 +34,9 @@ enum Message {
 /// Iterator over a verified package's records. Yields an error only if the
 /// spooled copy can no longer be read or differs from what was verified.
 pub struct Records {
-    inbox: Receiver<Message>,
+    /// In a mutex only so that `Records` stays `Sync`, as it was before it
+    /// had a helper thread; never locked (`get_mut`).
+    inbox: Mutex<Receiver<Message>>,
     spares: SyncSender<Vec<u8>>,
     lines: LineCursor,
     codes: ItemCodes,
@@ -57,7 +60,7 @@ impl Records {
             .spawn(move || decrypt_pieces(stream, &outbox, &spares_back))
             .map_err(ExchangeError::Io)?;
         Ok(Self {
-            inbox,
+            inbox: Mutex::new(inbox),
             spares,
             lines: LineCursor::new(),
             codes: ItemCodes::new(&manifest.head.items),
@@ -77,7 +80,8 @@ impl Records {
                     }
                 });
             }
-            match self.inbox.recv().map_err(|_| helper_failed())? {
+            let inbox = self.inbox.get_mut().map_err(|_| helper_failed())?;
+            match inbox.recv().map_err(|_| helper_failed())? {
                 Message::Data(piece) => {
                     let _ = self.spares.try_send(self.lines.refill(piece));
                 }
@@ -100,6 +104,12 @@ impl Records {
         check_totals(&self.manifest, self.lines.count(), digest)
     }
 }
+
+// Callers may hold records across threads, as they could before.
+const _: () = {
+    const fn send_and_sync<T: Send + Sync>() {}
+    send_and_sync::<Records>();
+};
 
 impl Iterator for Records {
     type Item = Result<Record>;
