@@ -11,18 +11,11 @@ use std::collections::BTreeSet;
 
 use crate::names::Code;
 
-/// A string without escapes; `rest` moves past its closing quote.
+/// A string of a line without escapes; `rest` moves past its closing
+/// quote.
 fn plain_str<'a>(rest: &mut &'a str) -> Option<&'a str> {
     let inner = rest.strip_prefix('"')?;
     let end = memchr::memchr(b'"', inner.as_bytes())?;
-    // No escape (so that quote ends the string) and no control character;
-    // without an early exit the check compiles to SIMD.
-    let special = inner.as_bytes()[..end]
-        .iter()
-        .fold(false, |found, &b| found | (b < 0x20) | (b == b'\\'));
-    if special {
-        return None;
-    }
     // The quote is ASCII, so `end` is a character boundary.
     let (text, after) = (inner.get(..end)?, inner.get(end + 1..)?);
     *rest = after;
@@ -45,6 +38,15 @@ pub(crate) fn parse_plain<'a>(
     // them is ASCII, so checking the whole line (with SIMD, several times
     // std's speed) is the same.
     let mut rest = simdutf8::basic::from_utf8(line).ok()?;
+    // No escape anywhere (so each string ends at its next quote) and no
+    // control character; one pass over the line, which without an early
+    // exit compiles to SIMD.
+    let special = line
+        .iter()
+        .fold(false, |found, &b| found | (b < 0x20) | (b == b'\\'));
+    if special {
+        return None;
+    }
     literal(&mut rest, "{\"id\":")?;
     let id = plain_str(&mut rest)?;
     literal(&mut rest, ",\"values\":{")?;
