@@ -8,7 +8,7 @@
 //! second pass still checks the header MAC and every STREAM chunk.
 
 use std::cell::RefCell;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::iter;
 
 use age::armor::ArmoredReader;
@@ -141,12 +141,46 @@ pub struct AgeReader<R: Read> {
     inner: StreamReader<AgeInput<R>>,
 }
 
-type AgeInput<R> = HeaderCheck<ArmoredReader<BufReader<Prefixed<R>>>>;
-
 /// Binary or armoured input, with the corrections of [`crate::strict`].
+/// A file that is certainly binary bypasses age's armour reader, which
+/// would pass it through unchanged but in 48-byte steps.
+enum AgeInput<R: Read> {
+    Binary(HeaderCheck<Prefixed<R>>),
+    Armored(HeaderCheck<ArmoredReader<BufReader<Prefixed<R>>>>),
+}
+
 fn age_input<R: Read>(input: R) -> Result<AgeInput<R>> {
-    let prefixed = skip_whitespace_before_armor(input)?;
-    Ok(HeaderCheck::new(ArmoredReader::new(prefixed)))
+    let peeked = skip_whitespace_before_armor(input)?;
+    Ok(if peeked.maybe_armored {
+        AgeInput::Armored(HeaderCheck::new(ArmoredReader::new(peeked.input)))
+    } else {
+        AgeInput::Binary(HeaderCheck::new(peeked.input))
+    })
+}
+
+impl<R: Read> Read for AgeInput<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            AgeInput::Binary(r) => r.read(buf),
+            AgeInput::Armored(r) => r.read(buf),
+        }
+    }
+}
+
+impl<R: Read> BufRead for AgeInput<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        match self {
+            AgeInput::Binary(r) => r.fill_buf(),
+            AgeInput::Armored(r) => r.fill_buf(),
+        }
+    }
+
+    fn consume(&mut self, amt: usize) {
+        match self {
+            AgeInput::Binary(r) => r.consume(amt),
+            AgeInput::Armored(r) => r.consume(amt),
+        }
+    }
 }
 
 impl<R: Read> Read for AgeReader<R> {

@@ -1,11 +1,9 @@
 //! The container inside the age file: magic, version, then tagged,
 //! length-prefixed sections (layout in the crate documentation).
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, Read, Write};
 
-use sha2::{Digest, Sha256};
-
-use crate::error::{into_io, ExchangeError, Result};
+use crate::error::{ExchangeError, Result};
 use crate::manifest::FORMAT_VERSION;
 
 pub(crate) const MAGIC: &[u8; 10] = b"ITAKU-XCHG";
@@ -77,13 +75,12 @@ pub(crate) struct Tail {
 }
 
 /// Reads a container: [`Self::start`] takes the preamble and head, then
-/// reading yields the payload (the data sections' bodies, hashed on the way)
-/// and ends once the manifest and signature sections and the end of the
+/// [`Self::next_piece`] yields the payload (the data sections' bodies) and
+/// ends once the manifest and signature sections and the end of the
 /// plaintext have been seen.
 pub(crate) struct PayloadStream<R> {
     input: R,
     remaining: u32,
-    hasher: Sha256,
     tail: Option<Tail>,
 }
 
@@ -114,20 +111,16 @@ impl<R: Read> PayloadStream<R> {
             Self {
                 input,
                 remaining: 0,
-                hasher: Sha256::new(),
                 tail: None,
             },
             head,
         ))
     }
 
-    /// After the payload has been read to its end: the signed tail and the
-    /// payload's SHA-256.
-    pub fn finish(self) -> Result<(Tail, [u8; 32])> {
-        let tail = self
-            .tail
-            .ok_or_else(|| ExchangeError::corrupted("送り状の前で読み取りが終わりました"))?;
-        Ok((tail, self.hasher.finalize().into()))
+    /// After the payload has been read to its end: the signed tail.
+    pub fn finish(self) -> Result<Tail> {
+        self.tail
+            .ok_or_else(|| ExchangeError::corrupted("送り状の前で読み取りが終わりました"))
     }
 
     fn read_tail(&mut self, manifest_len: u32) -> Result<()> {
@@ -167,48 +160,46 @@ impl<R: Read> PayloadStream<R> {
             _ => Err(ExchangeError::corrupted("未知の区画があります")),
         }
     }
-}
 
-impl<R: Read> Read for PayloadStream<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    /// Some payload bytes into `buf` (not empty); 0 at the end of the payload.
+    fn read_some(&mut self, buf: &mut [u8]) -> Result<usize> {
         while self.remaining == 0 {
-            if self.tail.is_some() || buf.is_empty() {
+            if self.tail.is_some() {
                 return Ok(0);
             }
-            self.next_section().map_err(into_io)?;
+            self.next_section()?;
         }
         let want = buf.len().min(self.remaining as usize);
-        let n = self.input.read(&mut buf[..want])?;
+        let n = loop {
+            match self.input.read(&mut buf[..want]) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                read => break read?,
+            }
+        };
         if n == 0 {
-            return Err(into_io(cut()));
+            return Err(cut());
         }
-        self.hasher.update(&buf[..n]);
         // n <= want <= remaining, which is a u32.
         self.remaining -= n as u32;
         Ok(n)
     }
-}
 
-/// Reads the next payload line into `line` (without its `\n`). `Ok(false)`
-/// at the end of the payload. `number` is the 1-based line number, for
-/// error messages.
-pub(crate) fn next_line(input: &mut impl BufRead, line: &mut Vec<u8>, number: u64) -> Result<bool> {
-    line.clear();
-    let n = input.take(MAX_LINE as u64 + 1).read_until(b'\n', line)?;
-    if n == 0 {
-        return Ok(false);
-    }
-    if line.last() != Some(&b'\n') {
-        let reason = if line.len() > MAX_LINE {
-            "1 件が 1 MiB を超えています"
-        } else {
-            "最後のレコードに改行がありません"
+    /// Appends payload bytes to `piece` until it holds `size` bytes or the
+    /// payload ends. On an error `piece` holds the bytes read before it.
+    pub fn fill(&mut self, piece: &mut Vec<u8>, size: usize) -> Result<()> {
+        let mut filled = piece.len();
+        piece.resize(size.max(filled), 0);
+        let result = loop {
+            if filled >= size {
+                break Ok(());
+            }
+            match self.read_some(&mut piece[filled..size]) {
+                Ok(0) => break Ok(()),
+                Ok(n) => filled += n,
+                Err(e) => break Err(e),
+            }
         };
-        return Err(ExchangeError::MalformedRecord {
-            line: number,
-            reason: reason.into(),
-        });
+        piece.truncate(filled);
+        result
     }
-    line.pop();
-    Ok(true)
 }

@@ -53,6 +53,11 @@
 //! only then returns a [`VerifiedPackage`], whose records come from a
 //! second decryption of the spooled copy.
 //!
+//! Writing and each reading pass use one helper thread beside the
+//! caller's. The caller's `Read`, `Write` and record iterator are used on
+//! the caller's thread only; encoding, hashing and checking records, and
+//! on the second pass decrypting our own spooled copy, run on the helper.
+//!
 //! # Receipts
 //! The receiver returns a signed [`Receipt`] naming the package id, the
 //! manifest's SHA-256 and the record count; the sender checks it against
@@ -108,14 +113,20 @@
 
 pub mod agefile;
 mod container;
+mod encode;
 mod error;
 mod ids;
+mod jsonl;
 mod keys;
+mod lines;
 mod manifest;
 mod names;
 mod payload;
+mod plain;
 mod read;
 mod receipt;
+mod records;
+mod scan;
 mod spool;
 mod strict;
 mod write;
@@ -129,6 +140,7 @@ pub use error::{ExchangeError, Result};
 pub use keys::{ExchangeIdentity, ExchangePublicKey, Fingerprint};
 pub use manifest::{Manifest, ManifestFields, ManifestHead, Record, RecordId, FORMAT_VERSION};
 pub use names::{Code, ContractId, ContractName, OrgName, PackageId, PackageKind, Timestamp};
-pub use read::{read_package, Expectation, Records, VerifiedPackage};
+pub use read::{read_package, Expectation, VerifiedPackage};
 pub use receipt::{make_receipt, verify_receipt, Receipt};
+pub use records::Records;
 pub use write::{write_package, PackageSummary};

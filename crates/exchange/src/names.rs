@@ -3,8 +3,9 @@
 //! newlines in anything that ends up in a signed text, codes in one form).
 
 use std::fmt;
+use std::sync::Arc;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{ExchangeError, Result};
 
@@ -32,17 +33,16 @@ fn checked_text(what: &'static str, s: &str, max: usize) -> Result<String> {
 }
 
 macro_rules! string_newtype {
-    ($(#[$doc:meta])* $name:ident, $check:expr) => {
+    ($(#[$doc:meta])* $name:ident [$repr:ty], $check:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-        #[serde(transparent)]
-        pub struct $name(String);
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name($repr);
 
         impl $name {
             /// Checks and wraps `s`.
             pub fn new(s: &str) -> Result<Self> {
                 let check: fn(&str) -> Result<String> = $check;
-                check(s).map(Self)
+                check(s).map(|s| Self(s.into()))
             }
 
             /// The checked text.
@@ -64,12 +64,21 @@ macro_rules! string_newtype {
             }
         }
 
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
                 let s = std::borrow::Cow::<str>::deserialize(d)?;
                 Self::new(&s).map_err(serde::de::Error::custom)
             }
         }
+    };
+    ($(#[$doc:meta])* $name:ident, $check:expr) => {
+        string_newtype!($(#[$doc])* $name [String], $check);
     };
 }
 
@@ -102,7 +111,9 @@ string_newtype!(
 string_newtype!(
     /// An item or purpose code such as `shimei` or `tokutei_kenshin`: ASCII
     /// lowercase letters, digits and `_`, starting with a letter, up to 64.
-    Code,
+    /// Shared, not copied, when cloned: a package's records repeat the
+    /// same few codes millions of times.
+    Code [Arc<str>],
     |s| {
         let ok = !s.is_empty()
             && s.len() <= 64

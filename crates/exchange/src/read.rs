@@ -2,25 +2,25 @@
 //! everything — sender, signature, addressee, contract, kind, items, every
 //! record, count and digest — while spooling the ciphertext; only then is a
 //! [`VerifiedPackage`] handed over. Its records come from a second pass
-//! over the spooled ciphertext, which re-checks each record and the digest.
+//! over the spooled ciphertext ([`Records`]), which re-checks each record
+//! and the digest.
 
 use std::collections::BTreeSet;
-use std::io::{BufReader, Read};
+use std::io::Read;
 
 use zeroize::Zeroizing;
 
-use crate::agefile::{self, AgeKeys, AgeReader, Unlock};
-use crate::container::{next_line, PayloadStream, MANIFEST_SIGNING_PREFIX};
+use crate::agefile::{self, AgeKeys, Unlock};
+use crate::container::{PayloadStream, MANIFEST_SIGNING_PREFIX};
 use crate::error::{ExchangeError, Result};
-use crate::ids::IdSet;
 use crate::keys::ExchangePublicKey;
 use crate::manifest::{Manifest, ManifestHead, Record, FORMAT_VERSION};
 use crate::names::{Code, ContractId, PackageKind};
-use crate::payload::{check_record, parse_record};
-use crate::spool::{Spool, SpoolReader, Tee};
+use crate::plain::ItemCodes;
+use crate::records::Records;
+use crate::scan::{scan_payload, Scanned};
+use crate::spool::{Spool, Tee};
 use crate::write::PackageSummary;
-
-const LINE_BUFFER: usize = 256 * 1024;
 
 /// What the importing side expects of a package.
 #[derive(Debug, Clone)]
@@ -71,82 +71,12 @@ impl VerifiedPackage {
     pub fn into_records(self) -> Result<Records> {
         let input = agefile::reopen(self.spool.into_reader()?, &self.file_key)?;
         let (stream, _) = PayloadStream::start(input)?;
-        Ok(Records {
-            lines: Some(BufReader::with_capacity(LINE_BUFFER, stream)),
-            manifest: self.summary.manifest,
-            manifest_sha256: self.summary.manifest_sha256,
-            line: Vec::new(),
-            count: 0,
-            done: false,
-        })
+        Records::start(stream, self.summary.manifest, self.summary.manifest_sha256)
     }
 
     /// All records at once, for packages known to be small.
     pub fn into_vec(self) -> Result<Vec<Record>> {
         self.into_records()?.collect()
-    }
-}
-
-/// Iterator over a verified package's records. Yields an error only if the
-/// spooled copy can no longer be read or differs from what was verified.
-pub struct Records {
-    lines: Option<BufReader<PayloadStream<AgeReader<SpoolReader>>>>,
-    manifest: Manifest,
-    manifest_sha256: String,
-    line: Vec<u8>,
-    count: u64,
-    done: bool,
-}
-
-impl Records {
-    fn step(&mut self) -> Result<Option<Record>> {
-        let Some(lines) = self.lines.as_mut() else {
-            return Ok(None);
-        };
-        if !next_line(lines, &mut self.line, self.count + 1)? {
-            return Ok(None);
-        }
-        self.count += 1;
-        parse_record(&self.line, &self.manifest.head.items)
-            .map(Some)
-            .map_err(|reason| ExchangeError::MalformedRecord {
-                line: self.count,
-                reason,
-            })
-    }
-
-    fn finish(&mut self) -> Result<()> {
-        let Some(lines) = self.lines.take() else {
-            return Ok(());
-        };
-        let (tail, digest) = lines.into_inner().finish()?;
-        if itaku_crypto::sha256_hex(&tail.manifest) != self.manifest_sha256 {
-            return Err(ExchangeError::corrupted(
-                "二度目の読み取りで送り状が変わっています",
-            ));
-        }
-        check_totals(&self.manifest, self.count, &digest)
-    }
-}
-
-impl Iterator for Records {
-    type Item = Result<Record>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.step() {
-            Ok(Some(record)) => Some(Ok(record)),
-            Ok(None) => {
-                self.done = true;
-                self.finish().err().map(Err)
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
     }
 }
 
@@ -167,32 +97,15 @@ pub fn read_package<R: Read>(
         },
         &keys,
     )?;
-    let (stream, head_bytes) = PayloadStream::start(age)?;
+    let (mut stream, head_bytes) = PayloadStream::start(age)?;
     let head: ManifestHead = serde_json::from_slice(&head_bytes)
         .map_err(|_| ExchangeError::corrupted("先頭の送り状を読めません"))?;
     // Refusing on the unsigned head needs no proof, and spares decrypting a
     // gigabyte meant for another contract. Acceptance waits for the signature.
     let sender = check_head(&head, &unlock, trusted_senders, expect)?;
 
-    let mut lines = BufReader::with_capacity(LINE_BUFFER, stream);
-    let mut line = Vec::new();
-    let mut ids = IdSet::new();
-    let mut count: u64 = 0;
-    while next_line(&mut lines, &mut line, count + 1)? {
-        count += 1;
-        let id =
-            check_record(&line, &head.items).map_err(|reason| ExchangeError::MalformedRecord {
-                line: count,
-                reason,
-            })?;
-        if !ids.insert(&id) {
-            return Err(ExchangeError::MalformedRecord {
-                line: count,
-                reason: "レコード番号が重複しています".into(),
-            });
-        }
-    }
-    let (tail, digest) = lines.into_inner().finish()?;
+    let Scanned { count, digest } = scan_payload(&mut stream, &ItemCodes::new(&head.items))?;
+    let tail = stream.finish()?;
 
     let mut signed = MANIFEST_SIGNING_PREFIX.to_vec();
     signed.extend_from_slice(&tail.manifest);
@@ -273,7 +186,7 @@ fn check_head<'k>(
     Ok(sender)
 }
 
-fn check_totals(manifest: &Manifest, count: u64, digest: &[u8; 32]) -> Result<()> {
+pub(crate) fn check_totals(manifest: &Manifest, count: u64, digest: &[u8; 32]) -> Result<()> {
     if manifest.record_count != count {
         return Err(ExchangeError::CountMismatch {
             declared: manifest.record_count,

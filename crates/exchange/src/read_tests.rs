@@ -67,6 +67,8 @@ struct Parts {
     payload: Vec<u8>,
     manifest: Option<Manifest>,
     signature: Option<Vec<u8>>,
+    /// Written right after the data sections: a section of another kind.
+    after_payload: Option<(u8, Vec<u8>)>,
     trailing: Vec<u8>,
 }
 
@@ -77,6 +79,7 @@ fn parts(f: &Fixture) -> Parts {
         payload: GOOD.to_vec(),
         manifest: None,
         signature: None,
+        after_payload: None,
         trailing: Vec::new(),
     }
 }
@@ -90,8 +93,13 @@ fn build(f: &Fixture, p: Parts) -> Vec<u8> {
     age.write_all(crate::container::MAGIC).unwrap();
     age.write_all(&p.version.to_be_bytes()).unwrap();
     write_section(&mut age, TAG_HEAD, &serde_json::to_vec(&p.head).unwrap()).unwrap();
-    for chunk in p.payload.chunks(7) {
+    // Small sections for small payloads; a line may span sections.
+    let size = (p.payload.len() / 1000).max(7);
+    for chunk in p.payload.chunks(size) {
         write_section(&mut age, TAG_DATA, chunk).unwrap();
+    }
+    if let Some((tag, body)) = &p.after_payload {
+        write_section(&mut age, *tag, body).unwrap();
     }
     let manifest = p.manifest.unwrap_or_else(|| Manifest {
         head: p.head.clone(),
@@ -286,4 +294,66 @@ fn not_a_package() {
         read(&f, &out),
         Err(ExchangeError::Corrupted { .. })
     ));
+}
+
+/// `n` distinct records in the writer's own form, as a payload.
+fn plain_lines(n: usize) -> Vec<u8> {
+    (0..n)
+        .flat_map(|i| {
+            format!("{{\"id\":\"{i}\",\"values\":{{\"shimei\":\"新宿 {i}\"}}}}\n").into_bytes()
+        })
+        .collect()
+}
+
+#[test]
+fn the_first_fault_in_the_file_is_reported() {
+    // Far more than one piece (256 KiB) of records before the faults.
+    let f = fixture();
+    let n = 20_000;
+    let bad = b"not json\n";
+    let repeated = b"{\"id\":\"7\",\"values\":{}}\n";
+    for (tail, after_payload, line, duplicate) in [
+        (&[&bad[..], repeated][..], None, n + 1, false),
+        (&[repeated, bad], None, n + 1, true),
+        (&[bad], Some((b'Z', b"?".to_vec())), n + 1, false),
+    ] {
+        let mut p = parts(&f);
+        p.payload = plain_lines(n);
+        for more in tail {
+            p.payload.extend_from_slice(more);
+        }
+        p.after_payload = after_payload;
+        match read(&f, &build(&f, p)) {
+            Err(ExchangeError::MalformedRecord { line: l, reason }) => {
+                assert_eq!(l as usize, line);
+                assert_eq!(reason.contains("重複"), duplicate, "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // A fault of the container after good records is still found.
+    let mut p = parts(&f);
+    p.payload = plain_lines(n);
+    p.after_payload = Some((b'Z', b"?".to_vec()));
+    assert!(matches!(
+        read(&f, &build(&f, p)),
+        Err(ExchangeError::Corrupted { .. })
+    ));
+}
+
+#[test]
+fn records_in_the_writers_form_round_trip() {
+    let f = fixture();
+    let n = 20_000;
+    let mut p = parts(&f);
+    p.payload = plain_lines(n);
+    let records = read(&f, &build(&f, p)).unwrap().into_vec().unwrap();
+    assert_eq!(records.len(), n);
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(r.id.as_str(), i.to_string());
+        assert_eq!(
+            r.values.get("shimei").map(String::as_str),
+            Some(format!("新宿 {i}").as_str())
+        );
+    }
 }

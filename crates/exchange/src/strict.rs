@@ -16,18 +16,41 @@ const FULL_LINE: usize = 64;
 /// More leading whitespace than this is not an armoured file either.
 const MAX_LEADING_WHITESPACE: usize = 1024;
 const ARMOR_BEGIN: &[u8] = b"-----BEGIN";
+/// age's armour detection reads this many bytes and compares the first
+/// [`ARMOR_MARKER`]`.len()` of them with its marker.
+const ARMOR_PROBE: usize = 36;
+const ARMOR_MARKER: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
+/// Input is read in pieces this large (and spooled in them, see
+/// [`crate::spool::Tee`]): few system calls per gigabyte.
+pub(crate) const INPUT_BUFFER: usize = 256 * 1024;
 
 pub(crate) type Prefixed<R> = Chain<Cursor<Vec<u8>>, BufReader<R>>;
 
+/// The input with its first bytes already looked at.
+pub(crate) struct Peeked<R> {
+    pub input: Prefixed<R>,
+    /// `false` when age's armour detection would certainly find a binary
+    /// file (at least [`ARMOR_PROBE`] bytes, not starting with the marker).
+    /// Its armour reader then passes every byte through unchanged, 48 at a
+    /// time; such input can skip it.
+    pub maybe_armored: bool,
+}
+
 /// Drops whitespace before an armour marker; leaves anything else as it is.
-pub(crate) fn skip_whitespace_before_armor<R: Read>(input: R) -> io::Result<Prefixed<R>> {
-    let mut input = BufReader::new(input);
+pub(crate) fn skip_whitespace_before_armor<R: Read>(input: R) -> io::Result<Peeked<R>> {
+    let mut input = BufReader::with_capacity(INPUT_BUFFER, input);
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     let mut whitespace = 0;
-    // Read the whitespace run and up to ten bytes after it.
-    while head.len() < whitespace + ARMOR_BEGIN.len() && head.len() <= MAX_LEADING_WHITESPACE {
-        if input.read(&mut byte)? == 0 {
+    // Read the whitespace run (at most MAX_LEADING_WHITESPACE + 1 bytes of
+    // it) and then enough for age's armour probe.
+    loop {
+        let more = if whitespace == head.len() {
+            head.len() <= MAX_LEADING_WHITESPACE
+        } else {
+            head.len() < whitespace + ARMOR_PROBE
+        };
+        if !more || input.read(&mut byte)? == 0 {
             break;
         }
         if whitespace == head.len() && byte[0].is_ascii_whitespace() {
@@ -35,10 +58,19 @@ pub(crate) fn skip_whitespace_before_armor<R: Read>(input: R) -> io::Result<Pref
         }
         head.push(byte[0]);
     }
-    if whitespace > 0 && head[whitespace..].starts_with(ARMOR_BEGIN) {
+    // The marker must have begun within the first MAX_LEADING_WHITESPACE + 1
+    // bytes read.
+    if whitespace > 0
+        && whitespace + ARMOR_BEGIN.len() <= MAX_LEADING_WHITESPACE + 1
+        && head[whitespace..].starts_with(ARMOR_BEGIN)
+    {
         head.drain(..whitespace);
     }
-    Ok(Cursor::new(head).chain(input))
+    let maybe_armored = head.len() < ARMOR_PROBE || head.starts_with(ARMOR_MARKER);
+    Ok(Peeked {
+        input: Cursor::new(head).chain(input),
+        maybe_armored,
+    })
 }
 
 enum Scan {
@@ -169,11 +201,43 @@ mod tests {
     }
 
     #[test]
+    fn only_certainly_binary_input_skips_the_armour_reader() {
+        let armored = |s: &[u8]| skip_whitespace_before_armor(s).unwrap().maybe_armored;
+        let binary = b"age-encryption.org/v1\n-> X25519 abcdefghijklmnop\n";
+        assert!(!armored(binary));
+        assert!(armored(b"age-encryption.org/v1\n"), "too short to tell");
+        assert!(armored(b"-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n"));
+        assert!(armored(b" \r\n-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n"));
+        assert!(!armored(b"-----BEGIN AGE ENCRYPTED FILX-----\nYWdl\n"));
+        assert!(!armored(&[b' '; 2000]));
+    }
+
+    #[test]
+    fn whitespace_limit_is_where_the_marker_begins() {
+        let read = |ws: usize| {
+            let mut input = vec![b' '; ws];
+            input.extend_from_slice(b"-----BEGIN AGE ENCRYPTED FILE-----\n");
+            let mut out = Vec::new();
+            skip_whitespace_before_armor(&input[..])
+                .unwrap()
+                .input
+                .read_to_end(&mut out)
+                .unwrap();
+            out.len() == input.len() - ws
+        };
+        assert!(read(1));
+        assert!(read(MAX_LEADING_WHITESPACE + 1 - ARMOR_BEGIN.len()));
+        assert!(!read(MAX_LEADING_WHITESPACE + 2 - ARMOR_BEGIN.len()));
+        assert!(!read(MAX_LEADING_WHITESPACE + 5));
+    }
+
+    #[test]
     fn whitespace_only_skipped_before_armor() {
         let read = |s: &[u8]| {
             let mut out = Vec::new();
             skip_whitespace_before_armor(s)
                 .unwrap()
+                .input
                 .read_to_end(&mut out)
                 .unwrap();
             out

@@ -1,20 +1,19 @@
 //! Writing a package in one streaming pass: records are serialised into
-//! data sections as they come, the digest is computed on the way, and the
-//! signed manifest follows the payload. Memory use is bounded by one data
-//! section, whatever the number of records.
+//! data sections as they come (on a helper thread, see [`crate::encode`]),
+//! the digest is computed on the way, and the signed manifest follows the
+//! payload. Memory use is bounded by a few data sections, whatever the
+//! number of records.
 
-use std::collections::BTreeSet;
 use std::io::Write;
-
-use sha2::{Digest, Sha256};
+use std::thread;
 
 use crate::agefile::{self, Recipient};
 use crate::container::{
-    write_preamble, write_section, DATA_TARGET, MANIFEST_SIGNING_PREFIX, MAX_HEAD, MAX_LINE,
-    TAG_DATA, TAG_HEAD, TAG_MANIFEST, TAG_SIGNATURE,
+    write_preamble, write_section, MANIFEST_SIGNING_PREFIX, MAX_HEAD, TAG_HEAD, TAG_MANIFEST,
+    TAG_SIGNATURE,
 };
+use crate::encode::Encoder;
 use crate::error::{ExchangeError, Result};
-use crate::ids::IdSet;
 use crate::keys::ExchangeIdentity;
 use crate::manifest::{Manifest, ManifestFields, ManifestHead, Record, FORMAT_VERSION};
 use crate::names::PackageId;
@@ -68,43 +67,18 @@ pub fn write_package<W: Write>(
     write_preamble(&mut age)?;
     write_section(&mut age, TAG_HEAD, &head_json)?;
 
-    let mut hasher = Sha256::new();
-    let mut chunk: Vec<u8> = Vec::with_capacity(DATA_TARGET + 4096);
-    let mut ids = IdSet::new();
-    let mut count: u64 = 0;
-    for record in records {
-        count += 1;
-        check_items(&record, &head.items)?;
-        if !ids.insert(record.id.as_str()) {
-            return Err(ExchangeError::MalformedRecord {
-                line: count,
-                reason: "レコード番号が重複しています".into(),
-            });
+    let (count, digest) = thread::scope(|scope| {
+        let mut encoder = Encoder::start(scope, &head.items)?;
+        for record in records {
+            encoder.push(record, &mut age)?;
         }
-        let start = chunk.len();
-        serde_json::to_writer(&mut chunk, &record).map_err(json_error)?;
-        chunk.push(b'\n');
-        if chunk.len() - start - 1 > MAX_LINE {
-            return Err(ExchangeError::MalformedRecord {
-                line: count,
-                reason: "1 件が 1 MiB を超えています".into(),
-            });
-        }
-        if chunk.len() >= DATA_TARGET {
-            hasher.update(&chunk);
-            write_section(&mut age, TAG_DATA, &chunk)?;
-            chunk.clear();
-        }
-    }
-    if !chunk.is_empty() {
-        hasher.update(&chunk);
-        write_section(&mut age, TAG_DATA, &chunk)?;
-    }
+        encoder.finish(&mut age)
+    })?;
 
     let manifest = Manifest {
         head,
         record_count: count,
-        payload_sha256: hex::encode(hasher.finalize()),
+        payload_sha256: hex::encode(digest),
     };
     let manifest_json = serde_json::to_vec(&manifest).map_err(json_error)?;
     let mut signed = MANIFEST_SIGNING_PREFIX.to_vec();
@@ -116,20 +90,6 @@ pub fn write_package<W: Write>(
         manifest,
         manifest_sha256: itaku_crypto::sha256_hex(&manifest_json),
     })
-}
-
-fn check_items(record: &Record, allowed: &BTreeSet<crate::Code>) -> Result<()> {
-    let outside: Vec<String> = record
-        .values
-        .keys()
-        .filter(|k| !allowed.contains(*k))
-        .map(|k| k.to_string())
-        .collect();
-    if outside.is_empty() {
-        Ok(())
-    } else {
-        Err(ExchangeError::ItemsOutsidePurpose { items: outside })
-    }
 }
 
 fn json_error(_: serde_json::Error) -> ExchangeError {

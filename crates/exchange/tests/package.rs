@@ -437,6 +437,68 @@ fn writer_refuses_undeclared_items_and_duplicate_ids() {
 }
 
 #[test]
+fn writer_reports_the_first_fault_in_record_order() {
+    // Records are checked and encoded in batches on two threads; the fault
+    // reported must still be the first record's, as in one pass.
+    let world = World::new();
+    let contractor = world.contractor.public();
+    let n = 20_000;
+    let long = "x".repeat(1024 * 1024);
+    let too_long = |i: usize| Record::new(&format!("L{i}"), [("shimei", long.as_str())]).unwrap();
+    let outside = || Record::new("O", [("seinengappi", "1950-01-01")]).unwrap();
+    let write = |faults: Vec<(usize, Record)>| {
+        let mut all = records(n);
+        for (at, record) in faults {
+            all[at - 1] = record;
+        }
+        write_package(
+            Vec::new(),
+            &world.ward,
+            Recipient::Key(&contractor),
+            fields(),
+            all,
+        )
+        .unwrap_err()
+    };
+    let repeat = |i: usize| records(i).pop().unwrap();
+    let outside_repeated = || Record::new("T000009", [("seinengappi", "1950-01-01")]).unwrap();
+    let long_repeated = || Record::new("T000009", [("shimei", long.as_str())]).unwrap();
+    for (faults, want) in [
+        (
+            vec![(15_000, too_long(1)), (16_000, outside())],
+            Some((15_000, "MiB")),
+        ),
+        (
+            vec![(15_000, outside()), (14_000, repeat(10))],
+            Some((14_000, "重複")),
+        ),
+        (
+            vec![(15_000, repeat(3)), (15_001, too_long(2))],
+            Some((15_000, "重複")),
+        ),
+        (
+            vec![(15_001, repeat(3)), (15_000, too_long(2))],
+            Some((15_000, "MiB")),
+        ),
+        (vec![(12_000, outside()), (19_000, too_long(3))], None),
+        // One record with two faults: items, then id, then length.
+        (vec![(15_000, outside_repeated())], None),
+        (vec![(15_000, long_repeated())], Some((15_000, "重複"))),
+    ] {
+        match (write(faults), want) {
+            (ExchangeError::MalformedRecord { line, reason }, Some((at, why))) => {
+                assert_eq!(line as usize, at);
+                assert!(reason.contains(why), "{reason}");
+            }
+            (ExchangeError::ItemsOutsidePurpose { items }, None) => {
+                assert_eq!(items, vec!["seinengappi"]);
+            }
+            (other, _) => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
 fn writer_refuses_a_head_readers_would_refuse() {
     let world = World::new();
     let contractor = world.contractor.public();
