@@ -2,6 +2,7 @@
 //! PostgreSQL database, served by the real router on 127.0.0.1:0, with a
 //! clock fixed on 2026-11-22 (JST) that tests can move. No mocks.
 
+pub mod browser;
 mod client;
 mod tls;
 
