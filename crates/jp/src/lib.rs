@@ -54,6 +54,7 @@ pub mod itaiji;
 pub mod kansuji;
 pub mod name;
 pub mod phone;
+pub mod sensitive;
 pub mod width;
 
 pub use address::{
@@ -73,4 +74,5 @@ pub use era::{Era, Wareki};
 pub use holiday::{is_heichobi, is_holiday, is_year_end_closure, next_kaichobi};
 pub use name::{search_key, KanaName, KanjiName, NameError};
 pub use phone::{Phone, PhoneError, PhoneKind};
+pub use sensitive::{forbidden_kinds, Forbidden};
 pub use width::fold_width;
