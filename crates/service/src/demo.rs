@@ -167,7 +167,7 @@ impl Service {
             "fureai-homon",
             "訪問 五月",
             Role::Handler,
-            "再委託先の取扱者: 訪問勧奨（氏名・住所・方書）",
+            "再委託先の取扱者: 訪問勧奨（分割名簿: 氏名・性別・年齢帯／住所・方書）",
         )
         .await?;
         let nyuryoku = add(
@@ -176,6 +176,14 @@ impl Service {
             "入力 六郎",
             Role::ContractorResponsible,
             "取扱責任者（がん検診問合せ契約）",
+        )
+        .await?;
+        let uketsuke = add(
+            otsu2,
+            "tdi-uketsuke",
+            "受付 美咲",
+            Role::Handler,
+            "取扱者: 問合せ窓口（検索・受診券再発行・検診追加・住所変更の受付・苦情）",
         )
         .await?;
 
@@ -222,7 +230,16 @@ impl Service {
             (
                 "homon_kansho",
                 "訪問勧奨",
-                items(&[Item::Shimei, Item::Jusho, Item::Katagaki]),
+                // Seed 001's split lists: one half carries name, sex and
+                // age band, the other address and 方書.
+                items(&[
+                    Item::Shimei,
+                    Item::Seibetsu,
+                    Item::Seinengappi,
+                    Item::Jusho,
+                    Item::Katagaki,
+                    Item::KanshoKekka,
+                ]),
             ),
             (
                 "toiawase",
@@ -319,7 +336,9 @@ impl Service {
         self.assign_staff(&sys, contract, homon, Some("homon_kansho"))
             .await?;
         self.assign_staff(&sys, contract2, nyuryoku, None).await?;
-        for u in [sekinin, denwa, tsuchi, bunseki, homon, nyuryoku] {
+        self.assign_staff(&sys, contract2, uketsuke, Some("toiawase"))
+            .await?;
+        for u in [sekinin, denwa, tsuchi, bunseki, homon, nyuryoku, uketsuke] {
             self.record_training(
                 &sys,
                 u,

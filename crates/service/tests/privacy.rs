@@ -151,7 +151,14 @@ async fn each_purpose_sees_exactly_its_items(b: Bed) {
         (
             "fureai-homon",
             "homon_kansho",
-            expect(&[Item::Shimei, Item::Jusho, Item::Katagaki]),
+            expect(&[
+                Item::Shimei,
+                Item::Seibetsu,
+                Item::Seinengappi,
+                Item::Jusho,
+                Item::Katagaki,
+                Item::KanshoKekka,
+            ]),
         ),
     ];
     for (login, purpose, allowed) in cases {

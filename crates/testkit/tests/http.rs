@@ -337,7 +337,14 @@ async fn purpose_item_filter_on_every_response(s: TestServer) {
         (
             "fureai-homon",
             "homon_kansho",
-            vec!["shimei", "jusho", "katagaki"],
+            vec![
+                "shimei",
+                "seinengappi",
+                "seibetsu",
+                "jusho",
+                "katagaki",
+                "kansho_kekka",
+            ],
         ),
         (
             "mirai-sekinin",

@@ -94,6 +94,12 @@ const ROWS_OF_VAULT: [(&str, Param); 5] = [
     ("FROM persons WHERE vault_id = $1", Param::Vault),
 ];
 
+/// Work the contract's staff recorded about its persons (calls, visits,
+/// inquiries and what hangs off them), children first; each statement takes
+/// the contract id. Deleted before the members and persons they refer to.
+/// Every table that holds a contract's work on persons belongs here.
+const WORK_ROWS_OF_CONTRACT: &[&str] = &[];
+
 #[derive(Clone, Copy)]
 enum Param {
     Vault,
@@ -136,6 +142,13 @@ impl Tx {
         vault_id: i64,
         contract_id: i64,
     ) -> Result<VaultCounts> {
+        for from in WORK_ROWS_OF_CONTRACT {
+            let sql = self.sql(&format!("DELETE {from}")).into_owned();
+            sqlx::query(&sql)
+                .bind(contract_id)
+                .execute(&mut *self.inner)
+                .await?;
+        }
         let mut n = [0i64; 5];
         for (slot, (from, param)) in n.iter_mut().zip(ROWS_OF_VAULT) {
             let sql = self.sql(&format!("DELETE {from}")).into_owned();
