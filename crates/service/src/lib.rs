@@ -14,6 +14,7 @@ mod bootstrap;
 mod campaigns;
 mod certificate;
 pub mod config;
+pub mod contact;
 mod demo;
 mod erasure;
 mod error;
@@ -48,6 +49,7 @@ pub use certificate::{
     RecordCounts, SignedCertificate,
 };
 pub use config::{ClientAuth, Config, ConfigError, LogFormat, Overrides, TlsConfig};
+pub use contact::codes::{CodeList, ContactCode};
 pub use demo::DEMO_PASSWORD;
 pub use demo::{DemoLogin, DemoSummary};
 pub use erasure::{CertificateCheck, ErasureStep, ErasureView, CRASH_AFTER_ENV};

@@ -5,6 +5,7 @@
 
 mod audit;
 mod campaign;
+mod contact;
 mod error;
 mod lifecycle;
 mod lists;
@@ -22,6 +23,7 @@ pub use campaign::{
     CampaignColumn, CampaignEventRow, CampaignRow, MemberAllocation, MemberRow, NewPrintRun,
     PrintRunRow, TemplateRow,
 };
+pub use contact::ContactCodeRow;
 pub use error::StoreError;
 pub use lifecycle::{
     Cell, ColumnKind, ErasureRow, NewErasure, TableSchema, VaultCounts, PURGED_TABLES,
