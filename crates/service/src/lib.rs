@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 pub mod backup;
 mod bootstrap;
+pub mod calls;
 mod campaigns;
 mod certificate;
 pub mod config;
@@ -49,6 +50,7 @@ pub use certificate::{
     RecordCounts, SignedCertificate,
 };
 pub use config::{ClientAuth, Config, ConfigError, LogFormat, Overrides, TlsConfig};
+pub use calls::{CallCard, CallOutcome, CallRecorded, CallReport, CallRules, NextCall};
 pub use contact::codes::{CodeList, ContactCode};
 pub use demo::DEMO_PASSWORD;
 pub use demo::{DemoLogin, DemoSummary};

@@ -4,6 +4,7 @@
 //! depend on it (checked in CI).
 
 mod audit;
+mod calls;
 mod campaign;
 mod contact;
 mod error;
@@ -19,6 +20,7 @@ mod transfer;
 mod tx;
 
 pub use audit::{AuditCheckpointRow, AuditFilter, AuditRow, NewAuditEntry};
+pub use calls::{CallAttemptRow, CallPlanRow, CallTargetRow, NewCallAttempt, TargetUpdate};
 pub use campaign::{
     CampaignColumn, CampaignEventRow, CampaignRow, MemberAllocation, MemberRow, NewPrintRun,
     PrintRunRow, TemplateRow,

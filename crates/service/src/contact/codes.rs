@@ -67,23 +67,31 @@ fn check_code(code: &str) -> Result<&str> {
     }
 }
 
+/// The codes of `list` inside an operation's transaction (a second
+/// connection there could wait on the first's lock).
+pub(crate) async fn load_codes(tx: &mut itaku_store::Tx, list: CodeList) -> Result<Vec<ContactCode>> {
+    Ok(tx
+        .contact_codes(list.code())
+        .await?
+        .into_iter()
+        .map(|r| ContactCode {
+            list,
+            code: r.code,
+            label: r.label,
+            position: r.position,
+            active: r.active != 0,
+        })
+        .collect())
+}
+
 impl Service {
     /// Every code of `list` in the ward's order (retired ones included,
     /// marked). Not personal data: anyone at work may read it.
     pub async fn contact_codes(&self, list: CodeList) -> Result<Vec<ContactCode>> {
         let mut tx = self.inner.store.begin().await?;
-        let rows = tx.contact_codes(list.code()).await?;
+        let codes = load_codes(&mut tx, list).await?;
         tx.rollback().await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| ContactCode {
-                list,
-                code: r.code,
-                label: r.label,
-                position: r.position,
-                active: r.active != 0,
-            })
-            .collect())
+        Ok(codes)
     }
 
     /// The ward adds a code or changes one's label, order or state.

@@ -98,7 +98,11 @@ const ROWS_OF_VAULT: [(&str, Param); 5] = [
 /// inquiries and what hangs off them), children first; each statement takes
 /// the contract id. Deleted before the members and persons they refer to.
 /// Every table that holds a contract's work on persons belongs here.
-const WORK_ROWS_OF_CONTRACT: &[&str] = &[];
+const WORK_ROWS_OF_CONTRACT: &[&str] = &[
+    "FROM call_attempts WHERE contract_id = $1",
+    "FROM call_targets WHERE contract_id = $1",
+    "FROM call_plans WHERE contract_id = $1",
+];
 
 #[derive(Clone, Copy)]
 enum Param {
