@@ -42,6 +42,7 @@ pub use audit::{AuditEntryView, AuditQuery, Checkpoint, UserAccessReport, Verify
 pub use auth::{SessionInfo, SignIn, SignedIn};
 pub use backup::{BackupKey, BackupReport};
 pub use bootstrap::{create_master_key_file, load_master_key, read_master_key_file};
+pub use calls::{CallCard, CallOutcome, CallRecorded, CallReport, CallRules, NextCall};
 pub use campaigns::{
     CampaignEvent, CampaignKind, CampaignState, CampaignView, NewCampaign, SegmentCount,
 };
@@ -50,7 +51,6 @@ pub use certificate::{
     RecordCounts, SignedCertificate,
 };
 pub use config::{ClientAuth, Config, ConfigError, LogFormat, Overrides, TlsConfig};
-pub use calls::{CallCard, CallOutcome, CallRecorded, CallReport, CallRules, NextCall};
 pub use contact::codes::{CodeList, ContactCode};
 pub use demo::DEMO_PASSWORD;
 pub use demo::{DemoLogin, DemoSummary};

@@ -178,9 +178,11 @@ impl Tx {
         campaign_id: i64,
         person_id: i64,
     ) -> Result<Option<CallTargetRow>> {
-        let sql = self.sql(&format!(
-            "SELECT {TARGET_COLS} FROM call_targets WHERE campaign_id = $1 AND person_id = $2"
-        )).into_owned();
+        let sql = self
+            .sql(&format!(
+                "SELECT {TARGET_COLS} FROM call_targets WHERE campaign_id = $1 AND person_id = $2"
+            ))
+            .into_owned();
         Ok(sqlx::query_as(&sql)
             .bind(campaign_id)
             .bind(person_id)
@@ -195,10 +197,12 @@ impl Tx {
         user_id: i64,
         now: &str,
     ) -> Result<Option<CallTargetRow>> {
-        let sql = self.sql(&format!(
-            "SELECT {TARGET_COLS} FROM call_targets WHERE campaign_id = $1 AND held_by = $2 \
+        let sql = self
+            .sql(&format!(
+                "SELECT {TARGET_COLS} FROM call_targets WHERE campaign_id = $1 AND held_by = $2 \
              AND held_until > $3 AND state = 'open' ORDER BY person_id LIMIT 1"
-        )).into_owned();
+            ))
+            .into_owned();
         Ok(sqlx::query_as(&sql)
             .bind(campaign_id)
             .bind(user_id)
@@ -217,14 +221,16 @@ impl Tx {
         now: &str,
         limit: i64,
     ) -> Result<Vec<CallTargetRow>> {
-        let sql = self.sql(&format!(
-            "SELECT {TARGET_COLS} FROM call_targets WHERE campaign_id = $1 AND state = 'open' \
+        let sql = self
+            .sql(&format!(
+                "SELECT {TARGET_COLS} FROM call_targets WHERE campaign_id = $1 AND state = 'open' \
              AND next_at <= $2 AND (held_by IS NULL OR held_until <= $2) \
              AND (callback_user IS NULL OR callback_user = $3) \
              AND ward_person_id NOT IN (SELECT ward_person_id FROM do_not_call) \
              ORDER BY CASE WHEN callback_user = $3 THEN 0 ELSE 1 END, next_at, person_id \
              LIMIT $4"
-        )).into_owned();
+            ))
+            .into_owned();
         Ok(sqlx::query_as(&sql)
             .bind(campaign_id)
             .bind(now)
@@ -234,9 +240,12 @@ impl Tx {
             .await?)
     }
 
-    /// Take a target for `user_id` until `until`, if it is still free at
-    /// `now`. The condition is re-checked by the database under the row's
-    /// lock, so of two operators racing for it exactly one wins.
+    /// Take a target for `user_id` until `until`, if it is still free and
+    /// due at `now`. Every condition of [`Tx::due_call_targets`] is
+    /// re-checked by the database under the row's lock: between the list
+    /// and this update another operator may have taken the target and
+    /// recorded a call (freeing it, but no longer due), and of two
+    /// operators racing for it exactly one wins.
     pub async fn try_hold_call_target(
         &mut self,
         campaign_id: i64,
@@ -248,7 +257,9 @@ impl Tx {
         let sql = self.sql(
             "UPDATE call_targets SET held_by = $1, held_until = $2 \
              WHERE campaign_id = $3 AND person_id = $4 AND state = 'open' \
-             AND (held_by IS NULL OR held_until <= $5)",
+             AND (held_by IS NULL OR held_until <= $5) AND next_at <= $5 \
+             AND (callback_user IS NULL OR callback_user = $1) \
+             AND ward_person_id NOT IN (SELECT ward_person_id FROM do_not_call)",
         );
         let n = sqlx::query(&sql)
             .bind(user_id)
@@ -346,10 +357,12 @@ impl Tx {
         campaign_id: i64,
         person_id: i64,
     ) -> Result<Vec<CallAttemptRow>> {
-        let sql = self.sql(&format!(
+        let sql = self
+            .sql(&format!(
             "SELECT {ATTEMPT_COLS} FROM call_attempts WHERE campaign_id = $1 AND person_id = $2 \
              ORDER BY id"
-        )).into_owned();
+        ))
+            .into_owned();
         Ok(sqlx::query_as(&sql)
             .bind(campaign_id)
             .bind(person_id)
@@ -359,10 +372,12 @@ impl Tx {
 
     /// Notes held for review in a contract's campaigns.
     pub async fn held_call_notes(&mut self, contract_id: i64) -> Result<Vec<CallAttemptRow>> {
-        let sql = self.sql(&format!(
-            "SELECT {ATTEMPT_COLS} FROM call_attempts WHERE contract_id = $1 \
+        let sql = self
+            .sql(&format!(
+                "SELECT {ATTEMPT_COLS} FROM call_attempts WHERE contract_id = $1 \
              AND note_state = 'held' ORDER BY id"
-        )).into_owned();
+            ))
+            .into_owned();
         Ok(sqlx::query_as(&sql)
             .bind(contract_id)
             .fetch_all(&mut *self.inner)
@@ -370,9 +385,11 @@ impl Tx {
     }
 
     pub async fn call_attempt(&mut self, id: i64) -> Result<Option<(i64, CallAttemptRow)>> {
-        let sql = self.sql(&format!(
-            "SELECT contract_id, {ATTEMPT_COLS} FROM call_attempts WHERE id = $1"
-        )).into_owned();
+        let sql = self
+            .sql(&format!(
+                "SELECT contract_id, {ATTEMPT_COLS} FROM call_attempts WHERE id = $1"
+            ))
+            .into_owned();
         let row: Option<CallAttemptWithContract> = sqlx::query_as(&sql)
             .bind(id)
             .fetch_optional(&mut *self.inner)
@@ -406,7 +423,10 @@ impl Tx {
     }
 
     /// `(user_id, outcome, count)` over a campaign's attempts.
-    pub async fn call_outcome_counts(&mut self, campaign_id: i64) -> Result<Vec<(i64, String, i64)>> {
+    pub async fn call_outcome_counts(
+        &mut self,
+        campaign_id: i64,
+    ) -> Result<Vec<(i64, String, i64)>> {
         let sql = self.sql(
             "SELECT user_id, outcome, COUNT(*) FROM call_attempts WHERE campaign_id = $1 \
              GROUP BY user_id, outcome ORDER BY user_id, outcome",

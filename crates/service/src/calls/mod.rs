@@ -73,7 +73,9 @@ pub struct CallCard {
 pub enum NextCall {
     Card(Box<CallCard>),
     /// Outside calling hours (or a holiday): when calling opens again.
-    Closed { next_open: Option<String> },
+    Closed {
+        next_open: Option<String>,
+    },
     /// Nobody is due now; the earliest open target becomes due then.
     NoneDue,
 }
@@ -143,8 +145,11 @@ impl Service {
         op.tx
             .insert_call_targets(campaign_id, row.contract_id, &now, &targets)
             .await?;
-        op.finish(&[], &format!("call list: arm={arm} targets={}", targets.len()))
-            .await?;
+        op.finish(
+            &[],
+            &format!("call list: arm={arm} targets={}", targets.len()),
+        )
+        .await?;
         Ok(targets.len())
     }
 
@@ -178,11 +183,10 @@ impl Service {
         let (mut op, _) = self
             .campaign_op(actor, campaign_id, Action::Read, call_items())
             .await?;
-        let plan = op
-            .tx
-            .call_plan(campaign_id)
-            .await?
-            .ok_or_else(|| ServiceError::Conflict("この勧奨には架電リストがありません".into()))?;
+        let plan =
+            op.tx.call_plan(campaign_id).await?.ok_or_else(|| {
+                ServiceError::Conflict("この勧奨には架電リストがありません".into())
+            })?;
         let rules = Self::call_plan_rules(&plan)?;
         let now = self.now();
         let now_ts = ts(now);
@@ -254,7 +258,12 @@ impl Service {
     }
 
     /// Give a held target back without a result (someone else may take it).
-    pub async fn release_call(&self, actor: &Actor, campaign_id: i64, person_id: i64) -> Result<()> {
+    pub async fn release_call(
+        &self,
+        actor: &Actor,
+        campaign_id: i64,
+        person_id: i64,
+    ) -> Result<()> {
         let me = actor.user_id().map(|u| u.0).unwrap_or_default();
         let (mut op, _) = self
             .campaign_op(actor, campaign_id, Action::Write, ItemSet::new())

@@ -173,7 +173,9 @@ mod tests {
     fn non_contacts_retry_and_final_outcomes_do_not() {
         assert!(CallOutcome::Busy.rule().retry);
         assert!(!CallOutcome::Busy.rule().contacted);
-        assert!(CallOutcome::Busy.rule().retry_minutes < CallOutcome::NoAnswer.rule().retry_minutes);
+        assert!(
+            CallOutcome::Busy.rule().retry_minutes < CallOutcome::NoAnswer.rule().retry_minutes
+        );
         assert!(!CallOutcome::Intends.rule().retry);
         assert!(CallOutcome::Intends.rule().contacted);
         assert!(!CallOutcome::WrongNumber.rule().retry);

@@ -182,7 +182,8 @@ impl Service {
                 done: 0,
                 contacted: 0,
             };
-            for (state, contacted, _, n) in op.tx.call_target_counts(plan.campaign_id, &now).await? {
+            for (state, contacted, _, n) in op.tx.call_target_counts(plan.campaign_id, &now).await?
+            {
                 v.targets += n;
                 if state == "done" {
                     v.done += n;

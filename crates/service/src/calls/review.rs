@@ -66,7 +66,9 @@ impl Service {
     pub async fn held_call_notes(&self, actor: &Actor) -> Result<Vec<HeldCallNote>> {
         let (mut op, contract) = self.responsible_op(actor, Action::Read).await?;
         let rows = op.tx.held_call_notes(contract).await?;
-        let (vault, key) = self.vault(&mut op.tx, Some(itaku_core::ContractId(contract))).await?;
+        let (vault, key) = self
+            .vault(&mut op.tx, Some(itaku_core::ContractId(contract)))
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let Some(sealed) = &r.note else { continue };
@@ -94,12 +96,18 @@ impl Service {
             });
         }
         let ids: Vec<i64> = out.iter().map(|n| n.person_id).collect();
-        op.finish(&ids, &format!("held notes={}", out.len())).await?;
+        op.finish(&ids, &format!("held notes={}", out.len()))
+            .await?;
         Ok(out)
     }
 
     /// Release (`true`) or delete (`false`) one held note.
-    pub async fn review_call_note(&self, actor: &Actor, attempt_id: i64, release: bool) -> Result<()> {
+    pub async fn review_call_note(
+        &self,
+        actor: &Actor,
+        attempt_id: i64,
+        release: bool,
+    ) -> Result<()> {
         let (mut op, contract) = self.responsible_op(actor, Action::Write).await?;
         let Some((owner, row)) = op.tx.call_attempt(attempt_id).await? else {
             op.finish(&[], "note not found").await?;

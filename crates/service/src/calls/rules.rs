@@ -3,7 +3,9 @@
 //! attempts, at least so long between two. Stored as JSON with the plan.
 
 use crate::error::{Result, ServiceError};
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Timelike, Utc,
+};
 use serde::{Deserialize, Serialize};
 
 /// Japan keeps no daylight saving time: JST is always UTC+9.
@@ -33,9 +35,7 @@ impl Hours {
                 "発信時間は「9:00-20:00」の形で入力してください: {s}"
             ))
         };
-        let (a, b) = s
-            .split_once(['-', '~', '〜', '～'])
-            .ok_or_else(bad)?;
+        let (a, b) = s.split_once(['-', '~', '〜', '～']).ok_or_else(bad)?;
         let minutes = |t: &str| -> Result<u16> {
             if t.trim() == "24:00" {
                 return Ok(24 * 60);
@@ -206,7 +206,10 @@ mod tests {
         assert_eq!(Hours::parse("").unwrap(), None);
         assert!(Hours::parse("20:00-9:00").is_err());
         assert!(Hours::parse("朝から").is_err());
-        assert_eq!(Hours::parse("10:00-17:30").unwrap().unwrap().label(), "10:00-17:30");
+        assert_eq!(
+            Hours::parse("10:00-17:30").unwrap().unwrap().label(),
+            "10:00-17:30"
+        );
         assert_eq!(Hours::parse("0:00-24:00").unwrap().unwrap().until, 1440);
     }
 
@@ -228,13 +231,25 @@ mod tests {
         let r = CallRules::default();
         // 2026-11-23 (Mon) is 勤労感謝の日: the next call is Tuesday 9:00.
         assert!(!r.is_open(jst(2026, 11, 23, 10, 0)));
-        assert_eq!(r.next_open(jst(2026, 11, 23, 10, 0)), Some(jst(2026, 11, 24, 9, 0)));
+        assert_eq!(
+            r.next_open(jst(2026, 11, 23, 10, 0)),
+            Some(jst(2026, 11, 24, 9, 0))
+        );
         // From the evening of 12/28 (Mon) past the closure and 1/4 (Mon).
-        assert_eq!(r.next_open(jst(2026, 12, 28, 20, 30)), Some(jst(2027, 1, 4, 9, 0)));
+        assert_eq!(
+            r.next_open(jst(2026, 12, 28, 20, 30)),
+            Some(jst(2027, 1, 4, 9, 0))
+        );
         // Friday 21:00 → Saturday 10:00.
-        assert_eq!(r.next_open(jst(2026, 11, 27, 21, 0)), Some(jst(2026, 11, 28, 10, 0)));
+        assert_eq!(
+            r.next_open(jst(2026, 11, 27, 21, 0)),
+            Some(jst(2026, 11, 28, 10, 0))
+        );
         // Early morning → the same day's opening.
-        assert_eq!(r.next_open(jst(2026, 11, 25, 6, 0)), Some(jst(2026, 11, 25, 9, 0)));
+        assert_eq!(
+            r.next_open(jst(2026, 11, 25, 6, 0)),
+            Some(jst(2026, 11, 25, 9, 0))
+        );
         // A rule that ignores holidays calls on 勤労感謝の日.
         let demo = CallRules {
             observe_holidays: false,
@@ -242,7 +257,10 @@ mod tests {
         };
         assert!(demo.is_open(jst(2026, 11, 23, 10, 0)));
         // Already open → now.
-        assert_eq!(r.next_open(jst(2026, 11, 25, 12, 34)), Some(jst(2026, 11, 25, 12, 34)));
+        assert_eq!(
+            r.next_open(jst(2026, 11, 25, 12, 34)),
+            Some(jst(2026, 11, 25, 12, 34))
+        );
     }
 
     #[test]
@@ -251,8 +269,10 @@ mod tests {
         assert!(r.check().is_ok());
         r.max_attempts = 0;
         assert!(r.check().is_err());
-        let mut r = CallRules::default();
-        r.hours = [None; 7];
+        let r = CallRules {
+            hours: [None; 7],
+            ..CallRules::default()
+        };
         assert!(r.check().is_err());
     }
 }

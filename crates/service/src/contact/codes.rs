@@ -69,7 +69,10 @@ fn check_code(code: &str) -> Result<&str> {
 
 /// The codes of `list` inside an operation's transaction (a second
 /// connection there could wait on the first's lock).
-pub(crate) async fn load_codes(tx: &mut itaku_store::Tx, list: CodeList) -> Result<Vec<ContactCode>> {
+pub(crate) async fn load_codes(
+    tx: &mut itaku_store::Tx,
+    list: CodeList,
+) -> Result<Vec<ContactCode>> {
     Ok(tx
         .contact_codes(list.code())
         .await?
