@@ -306,12 +306,22 @@ where
     F: FnOnce(Browser) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    browse_with(name, backend, PEOPLE, body).await
+}
+
+/// [`browse`] on a demo ward of `people` residents (lists that need more
+/// people than the default's few dozen).
+pub async fn browse_with<F, Fut>(name: &str, backend: Backend, people: u64, body: F)
+where
+    F: FnOnce(Browser) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let Some(tools) = tools() else { return };
     let postgres =
         std::env::var(itaku_service::testing::POSTGRES_ENV).is_ok_and(|v| !v.trim().is_empty());
     if backend == Backend::Postgres && !postgres {
         // `start` prints the skip note (or fails under CI).
-        assert!(TestServer::start(backend, PEOPLE).await.is_none());
+        assert!(TestServer::start(backend, people).await.is_none());
         return;
     }
     let _slot = BROWSERS
@@ -322,7 +332,7 @@ where
     let profile = tempfile::tempdir().expect("a temporary Chromium profile");
     // Seeding the ward and starting Chromium take about as long: together.
     let (server, wd) = tokio::join!(
-        TestServer::start(backend, PEOPLE),
+        TestServer::start(backend, people),
         new_session(&lease.url, &tools.chromium, profile.path())
     );
     let Some(server) = server else {

@@ -14,6 +14,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/itaku.css"),
     ),
     (
+        "calls.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/calls.js"),
+    ),
+    (
         "htmx.min.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/htmx.min.js"),

@@ -43,6 +43,7 @@ impl Layout {
             nav.push(("/ward/lists", "名簿の抽出"));
             nav.push(("/ward/campaigns", "勧奨"));
             nav.push(("/ward/ledger", "台帳"));
+            nav.push(("/ward/codes", "理由・要望"));
             nav.push(("/ward/export", "出力"));
         }
         if matches!(role, Role::WardAdmin | Role::Inspector) {

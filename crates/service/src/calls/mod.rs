@@ -4,6 +4,7 @@
 //! or the hold runs out; results decide when (and whether) the person is
 //! called again within the plan's rules.
 
+mod demo;
 mod outcome;
 mod progress;
 mod record;

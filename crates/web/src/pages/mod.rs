@@ -8,10 +8,12 @@ mod admin_jobs;
 mod admin_orgs;
 mod admin_users;
 mod audit;
+mod calls;
 mod campaigns;
 mod dashboard;
 mod persons;
 mod signin;
+mod ward_codes;
 mod ward_common;
 mod ward_export;
 mod ward_import;
@@ -118,6 +120,8 @@ pub fn routes() -> Router<AppState> {
             "/admin/contracts/{id}/erase",
             get(admin_erasure::erase_form).post(admin_erasure::erase),
         )
+        .merge(calls::routes())
+        .merge(ward_codes::routes())
         .merge(admin_common::routes())
         .merge(ward_common::routes())
 }
