@@ -355,7 +355,8 @@ impl Tx {
 }
 
 /// Tables whose freed space may hold a vault's ciphertext or key.
-pub const PURGED_TABLES: [&str; 6] = [
+pub const PURGED_TABLES: [&str; 7] = [
+    "call_attempts",
     "persons",
     "person_search",
     "campaign_members",
