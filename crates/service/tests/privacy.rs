@@ -157,7 +157,6 @@ async fn each_purpose_sees_exactly_its_items(b: Bed) {
                 Item::Seinengappi,
                 Item::Jusho,
                 Item::Katagaki,
-                Item::KanshoKekka,
             ]),
         ),
     ];

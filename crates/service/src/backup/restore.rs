@@ -59,6 +59,7 @@ pub async fn restore_backup(
     store.migrate().await?;
     let applied = store.applied_migrations().await?;
     let mut tx = store.begin().await?;
+    tx.clear_migration_defaults().await?;
     let schema: HashMap<String, TableSchema> = tx
         .schema_tables()
         .await?

@@ -312,6 +312,17 @@ impl Tx {
         Ok(())
     }
 
+    /// Empty the tables whose only rows a fresh database has are the
+    /// defaults its migrations put there (the ward's default reason and
+    /// request codes): a restore brings the backed-up rows instead.
+    pub async fn clear_migration_defaults(&mut self) -> Result<()> {
+        for table in MIGRATION_DEFAULTS {
+            let sql = format!("DELETE FROM {}", ident(table)?);
+            sqlx::query(&sql).execute(&mut *self.inner).await?;
+        }
+        Ok(())
+    }
+
     /// Rows in a table (to check that a restore target is empty).
     pub async fn count_rows(&mut self, table: &str) -> Result<i64> {
         let sql = format!("SELECT COUNT(*) FROM {}", ident(table)?);
@@ -361,3 +372,6 @@ fn select_sql(table: &TableSchema) -> Result<String> {
     }
     Ok(sql)
 }
+
+/// Tables a migration fills with defaults.
+const MIGRATION_DEFAULTS: [&str; 1] = ["contact_codes"];
