@@ -170,7 +170,36 @@ both!(
     do_not_call_survives_a_reimport,
     notes_naming_forbidden_data_are_held_for_review,
     the_operator_sees_only_the_call_items_and_results_go_back,
+    erasure_takes_the_call_list_with_the_vault,
 );
+
+async fn erasure_takes_the_call_list_with_the_vault(b: Bench) {
+    b.call_list(&CallRules::default()).await;
+    let id = b.demo.campaign_id;
+    let me = b.denwa().await;
+    let c = card(b.svc.next_call(&me, id).await.unwrap());
+    let mut r = report(CallOutcome::Busy);
+    r.note = "夕方なら在宅".into();
+    b.svc.record_call(&me, id, c.person_id, &r).await.unwrap();
+    assert_eq!(b.svc.call_lists(&me).await.unwrap().len(), 1);
+
+    let mut admin = b.user("ward-admin").await;
+    admin.stepped_up = true;
+    b.svc
+        .erase_contract(&admin, b.demo.contract_id, Some("試験のため返還不要"))
+        .await
+        .unwrap();
+    // The call list, its targets and attempts went with the vault: the
+    // plan lists nothing and the campaign's progress is gone.
+    let sekinin = b.handler("mirai-sekinin", "denwa_kansho").await;
+    let after = b.svc.call_lists(&sekinin).await;
+    assert!(
+        after.as_ref().map(|l| l.is_empty()).unwrap_or(true),
+        "{after:?}"
+    );
+    let sys = Actor::system("test");
+    assert!(b.svc.call_progress(&sys, id).await.is_err());
+}
 
 async fn many_operators_never_share_a_target_and_lose_nothing(b: Bench) {
     let targets = b.call_list(&CallRules::default()).await;
