@@ -98,7 +98,13 @@ const ROWS_OF_VAULT: [(&str, Param); 5] = [
 /// inquiries and what hangs off them), children first; each statement takes
 /// the contract id. Deleted before the members and persons they refer to.
 /// Every table that holds a contract's work on persons belongs here.
-const WORK_ROWS_OF_CONTRACT: &[&str] = &[];
+const WORK_ROWS_OF_CONTRACT: &[&str] = &[
+    "FROM visit_records WHERE contract_id = $1",
+    "FROM visit_handouts WHERE contract_id = $1",
+    "FROM visit_prints WHERE contract_id = $1",
+    "FROM visit_targets WHERE contract_id = $1",
+    "FROM visit_lists WHERE contract_id = $1",
+];
 
 #[derive(Clone, Copy)]
 enum Param {
