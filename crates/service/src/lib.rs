@@ -33,6 +33,7 @@ mod terminals;
 pub mod testing;
 mod time;
 mod view;
+pub mod visits;
 
 pub use actor::{Actor, ActorKind};
 pub use admin::{check_password_strength, NewContractSpec, NewUserSpec};
@@ -76,6 +77,10 @@ pub use render::PageOwner;
 pub use segments::TemplateVersion;
 pub use terminals::{normalize_fingerprint, TerminalView};
 pub use time::jst_display;
+pub use visits::{
+    parse_visit_code, AreaCount, HandoutView, Half, HeldNote, NewVisitList, VisitAlarm, VisitEntry, VisitListView,
+    VisitOutcome, VisitPrintView, VisitRecordView, VisitSource, VisitTargetView,
+};
 pub use view::{ContractView, JobView, OrgView, PurposeView, UserView, WorkContext};
 
 use itaku_core::Clock;

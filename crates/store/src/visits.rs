@@ -53,6 +53,7 @@ pub struct VisitPrintRow {
     pub actor: String,
     pub persons: i64,
     pub sheets: i64,
+    pub downloads: i64,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -122,7 +123,8 @@ const LIST_COLS: &str =
     "id, contract_id, campaign_id, source, areas, members, created_at, created_by, actor";
 const TARGET_COLS: &str = "list_id, contract_id, campaign_id, person_id, code, area, seq, state, \
     visits, last_outcome, contacted";
-const PRINT_COLS: &str = "id, list_id, contract_id, half, at, user_id, actor, persons, sheets";
+const PRINT_COLS: &str =
+    "id, list_id, contract_id, half, at, user_id, actor, persons, sheets, downloads";
 const HANDOUT_COLS: &str = "id, print_id, list_id, contract_id, half, visitor, sheets_out, \
     out_at, out_by, due_at, sheets_in, in_at, in_by, in_note, alarm_at";
 const RECORD_COLS: &str = "id, list_id, contract_id, person_id, user_id, at, outcome, reasons, \
@@ -311,7 +313,7 @@ impl Tx {
     pub async fn insert_visit_print(&mut self, p: &VisitPrintRow) -> Result<i64> {
         let sql = self.sql(
             "INSERT INTO visit_prints (list_id, contract_id, half, at, user_id, actor, persons, \
-             sheets) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+             sheets, downloads) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         );
         let (id,): (i64,) = sqlx::query_as(&sql)
             .bind(p.list_id)
@@ -322,6 +324,7 @@ impl Tx {
             .bind(&p.actor)
             .bind(p.persons)
             .bind(p.sheets)
+            .bind(p.downloads)
             .fetch_one(&mut *self.inner)
             .await?;
         Ok(id)
@@ -347,6 +350,26 @@ impl Tx {
             .bind(id)
             .fetch_optional(&mut *self.inner)
             .await?)
+    }
+
+    pub async fn set_visit_print_sheets(&mut self, id: i64, sheets: i64) -> Result<()> {
+        let sql = self.sql("UPDATE visit_prints SET sheets = $1 WHERE id = $2");
+        sqlx::query(&sql)
+            .bind(sheets)
+            .bind(id)
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(())
+    }
+
+    /// Count one more download of a printed copy.
+    pub async fn count_visit_download(&mut self, id: i64) -> Result<()> {
+        let sql = self.sql("UPDATE visit_prints SET downloads = downloads + 1 WHERE id = $1");
+        sqlx::query(&sql)
+            .bind(id)
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(())
     }
 
     pub async fn insert_handout(&mut self, h: &NewHandout<'_>) -> Result<i64> {

@@ -46,7 +46,8 @@ CREATE TABLE visit_prints (
     user_id BIGINT,
     actor TEXT NOT NULL,
     persons BIGINT NOT NULL,
-    sheets BIGINT NOT NULL
+    sheets BIGINT NOT NULL,
+    downloads BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX visit_prints_list ON visit_prints (list_id);
 
