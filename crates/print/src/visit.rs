@@ -216,7 +216,10 @@ mod tests {
         // A page per area.
         assert_eq!(pdf.pages, 2);
         let text = text_of(&pdf);
-        assert!(text.contains("住所の票") && text.contains("ハイツ101"), "{text}");
+        assert!(
+            text.contains("住所の票") && text.contains("ハイツ101"),
+            "{text}"
+        );
         assert!(!text.contains("髙橋"));
     }
 

@@ -77,11 +77,11 @@ pub use render::PageOwner;
 pub use segments::TemplateVersion;
 pub use terminals::{normalize_fingerprint, TerminalView};
 pub use time::jst_display;
-pub use visits::{
-    parse_visit_code, AreaCount, HandoutView, Half, HeldNote, NewVisitList, VisitAlarm, VisitEntry, VisitListView,
-    VisitOutcome, VisitPrintView, VisitRecordView, VisitSource, VisitTargetView,
-};
 pub use view::{ContractView, JobView, OrgView, PurposeView, UserView, WorkContext};
+pub use visits::{
+    parse_visit_code, AreaCount, Half, HandoutView, HeldNote, NewVisitList, VisitAlarm, VisitEntry,
+    VisitListView, VisitOutcome, VisitPrintView, VisitRecordView, VisitSource, VisitTargetView,
+};
 
 use itaku_core::Clock;
 use itaku_crypto::{DataKey, MasterKey, SigningKey};

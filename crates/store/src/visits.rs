@@ -248,7 +248,9 @@ impl Tx {
 
     pub async fn visit_list(&mut self, id: i64) -> Result<Option<VisitListRow>> {
         let sql = self
-            .sql(&format!("SELECT {LIST_COLS} FROM visit_lists WHERE id = $1"))
+            .sql(&format!(
+                "SELECT {LIST_COLS} FROM visit_lists WHERE id = $1"
+            ))
             .into_owned();
         Ok(sqlx::query_as(&sql)
             .bind(id)
@@ -344,7 +346,9 @@ impl Tx {
 
     pub async fn visit_print(&mut self, id: i64) -> Result<Option<VisitPrintRow>> {
         let sql = self
-            .sql(&format!("SELECT {PRINT_COLS} FROM visit_prints WHERE id = $1"))
+            .sql(&format!(
+                "SELECT {PRINT_COLS} FROM visit_prints WHERE id = $1"
+            ))
             .into_owned();
         Ok(sqlx::query_as(&sql)
             .bind(id)
@@ -365,10 +369,7 @@ impl Tx {
     /// Count one more download of a printed copy.
     pub async fn count_visit_download(&mut self, id: i64) -> Result<()> {
         let sql = self.sql("UPDATE visit_prints SET downloads = downloads + 1 WHERE id = $1");
-        sqlx::query(&sql)
-            .bind(id)
-            .execute(&mut *self.inner)
-            .await?;
+        sqlx::query(&sql).bind(id).execute(&mut *self.inner).await?;
         Ok(())
     }
 

@@ -79,6 +79,9 @@ mod tests {
     fn typed_codes_are_read_leniently_and_checked() {
         assert_eq!(parse_visit_code(" ｋｘ３-hn7 ").unwrap(), "KX3HN7");
         assert!(parse_visit_code("KX3HN").is_err());
-        assert!(parse_visit_code("KX3HN0").is_err(), "0 is not in the alphabet");
+        assert!(
+            parse_visit_code("KX3HN0").is_err(),
+            "0 is not in the alphabet"
+        );
     }
 }

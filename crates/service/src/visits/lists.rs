@@ -191,10 +191,7 @@ impl Service {
         let ids: Vec<i64> = people.iter().map(|p| p.0).collect();
         op.finish(
             &ids,
-            &format!(
-                "campaign {campaign_id}: visit areas for {}",
-                source.code()
-            ),
+            &format!("campaign {campaign_id}: visit areas for {}", source.code()),
         )
         .await?;
         Ok(counts
@@ -251,12 +248,7 @@ impl Service {
             ));
         }
         chosen.sort();
-        let mut taken: HashSet<String> = op
-            .tx
-            .visit_codes(contract.0)
-            .await?
-            .into_iter()
-            .collect();
+        let mut taken: HashSet<String> = op.tx.visit_codes(contract.0).await?.into_iter().collect();
         let codes = fresh_codes(chosen.len(), &mut taken);
         let targets: Vec<NewVisitTarget> = chosen
             .iter()

@@ -138,7 +138,10 @@ impl Service {
                 continue;
             }
             let size = set.iter().count();
-            match best.iter_mut().find(|(b, _)| b.contract_id == w.contract_id) {
+            match best
+                .iter_mut()
+                .find(|(b, _)| b.contract_id == w.contract_id)
+            {
                 Some(slot) if slot.1 > size => *slot = (w, size),
                 Some(_) => {}
                 None => best.push((w, size)),

@@ -173,7 +173,9 @@ impl Service {
     pub async fn record_visit(&self, actor: &Actor, e: &VisitEntry) -> Result<bool> {
         let code = parse_visit_code(&e.code)?;
         let outcome = VisitOutcome::parse(&e.outcome)?;
-        let reasons = self.check_contact_codes(CodeList::Reason, &e.reasons).await?;
+        let reasons = self
+            .check_contact_codes(CodeList::Reason, &e.reasons)
+            .await?;
         let requests = self
             .check_contact_codes(CodeList::Request, &e.requests)
             .await?;
@@ -264,12 +266,7 @@ impl Service {
             if !request_labels.is_empty() {
                 text.push_str(&format!("／要望: {request_labels}"));
             }
-            let Some(row) = op
-                .tx
-                .load_items(vault.id, &[t.person_id], &[])
-                .await?
-                .pop()
-            else {
+            let Some(row) = op.tx.load_items(vault.id, &[t.person_id], &[]).await?.pop() else {
                 return Err(ServiceError::not_found());
             };
             let item = Item::KanshoKekka;
@@ -381,10 +378,7 @@ impl Service {
         let Some(sealed) = &r.note else {
             return Ok(String::new());
         };
-        let plain = key.open(
-            &note_aad(contract.0, r.list_id, r.person_id, &r.at),
-            sealed,
-        )?;
+        let plain = key.open(&note_aad(contract.0, r.list_id, r.person_id, &r.at), sealed)?;
         String::from_utf8(plain).map_err(|_| ServiceError::Internal("文字コード不正".into()))
     }
 
@@ -396,9 +390,7 @@ impl Service {
         if !Self::is_responsible(&op) {
             op.finish(&[], "held visit notes: not the responsible person")
                 .await?;
-            return Err(ServiceError::Denied(
-                itaku_policy::Denial::RoleNotPermitted,
-            ));
+            return Err(ServiceError::Denied(itaku_policy::Denial::RoleNotPermitted));
         }
         let (_, key) = self.vault(&mut op.tx, Some(contract)).await?;
         let rows = op.tx.held_visit_records(contract.0).await?;
@@ -444,16 +436,19 @@ impl Service {
 
     /// The 責任者 releases a held note (it becomes visible) or deletes it
     /// (the sealed text is gone; the visit itself stays).
-    pub async fn review_visit_note(&self, actor: &Actor, record_id: i64, release: bool) -> Result<()> {
+    pub async fn review_visit_note(
+        &self,
+        actor: &Actor,
+        record_id: i64,
+        release: bool,
+    ) -> Result<()> {
         let (mut op, contract) = self
             .visit_op(actor, Action::Write, items(&[Item::KanshoKekka]), "visit")
             .await?;
         if !Self::is_responsible(&op) {
             op.finish(&[], "visit note review: not the responsible person")
                 .await?;
-            return Err(ServiceError::Denied(
-                itaku_policy::Denial::RoleNotPermitted,
-            ));
+            return Err(ServiceError::Denied(itaku_policy::Denial::RoleNotPermitted));
         }
         let r = match op.tx.visit_record(record_id).await? {
             Some(r) if r.contract_id == contract.0 => r,

@@ -140,12 +140,8 @@ impl Service {
                 downloads: 1,
             })
             .await?;
-        let (file, ids) = self
-            .render_half(&mut op, contract, &list, half, id)
-            .await?;
-        op.tx
-            .set_visit_print_sheets(id, file.pages as i64)
-            .await?;
+        let (file, ids) = self.render_half(&mut op, contract, &list, half, id).await?;
+        op.tx.set_visit_print_sheets(id, file.pages as i64).await?;
         op.finish(
             &ids,
             &format!(
@@ -262,9 +258,7 @@ impl Service {
                         shimei: get(t.person_id, Item::Shimei),
                         seibetsu: sex_label(&get(t.person_id, Item::Seibetsu)),
                         age_band: age_band_label(
-                            values
-                                .get(&t.person_id)
-                                .map(|p| p.get(Item::Seinengappi)),
+                            values.get(&t.person_id).map(|p| p.get(Item::Seinengappi)),
                             campaign.fiscal_year,
                         ),
                     })

@@ -98,10 +98,7 @@ pub(crate) fn due_at(out: DateTime<Utc>, return_by: NaiveTime) -> DateTime<Utc> 
     if out < at {
         at
     } else {
-        (day + Duration::days(1))
-            .and_time(NaiveTime::MIN)
-            .and_utc()
-            - Duration::hours(9)
+        (day + Duration::days(1)).and_time(NaiveTime::MIN).and_utc() - Duration::hours(9)
     }
 }
 
@@ -247,9 +244,7 @@ impl Service {
             )));
         }
         if sheets < 0 {
-            return Err(ServiceError::Invalid(
-                "返却枚数を入力してください".into(),
-            ));
+            return Err(ServiceError::Invalid("返却枚数を入力してください".into()));
         }
         if sheets != h.sheets_out && note.is_empty() {
             return Err(ServiceError::Invalid(format!(
@@ -292,10 +287,7 @@ impl Service {
             .visit_op(actor, Action::Read, Default::default(), "visit_handout")
             .await?;
         let now = op.now_ts();
-        let pending = op
-            .tx
-            .overdue_handouts(Some(contract.0), &now, true)
-            .await?;
+        let pending = op.tx.overdue_handouts(Some(contract.0), &now, true).await?;
         let open = op
             .tx
             .overdue_handouts(Some(contract.0), &now, false)

@@ -197,7 +197,11 @@ pub async fn create(
         ))
         .into_response()),
         Err(e) => back(
-            &format!("{}?campaign={campaign}&source={}", h.base, enc(&f.get("source"))),
+            &format!(
+                "{}?campaign={campaign}&source={}",
+                h.base,
+                enc(&f.get("source"))
+            ),
             Err(e),
         ),
     }
@@ -309,7 +313,12 @@ pub async fn sign_out(
         .svc
         .sign_out_visit_half(&h.actor, print, &visitor, sheets)
         .await
-        .map(|_| format!("{} さんへの持出し（{sheets}枚）を授受簿に記録しました。", visitor.trim()));
+        .map(|_| {
+            format!(
+                "{} さんへの持出し（{sheets}枚）を授受簿に記録しました。",
+                visitor.trim()
+            )
+        });
     back(&format!("{}/{list}", h.base), r)
 }
 
@@ -392,7 +401,15 @@ pub async fn record_form(
         target,
         outcomes: VisitOutcome::ALL
             .into_iter()
-            .map(|o| (o.code(), o.label(), o.revisit(), o.contacted(), o.note_required()))
+            .map(|o| {
+                (
+                    o.code(),
+                    o.label(),
+                    o.revisit(),
+                    o.contacted(),
+                    o.note_required(),
+                )
+            })
             .collect(),
         reasons: choices(&st, itaku_service::CodeList::Reason).await?,
         requests: choices(&st, itaku_service::CodeList::Request).await?,
