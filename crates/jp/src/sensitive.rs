@@ -4,8 +4,9 @@
 //! An operator's note ("通院中のため来月受診予定") is useful; a note that
 //! records someone's faith, origin or criminal record is data the
 //! contractor may not hold. Notes are matched on their search form (width,
-//! kana and variant kanji folded, spaces removed), so ｼｭｳｷｮｳ, しゅうきょう and
-//! 宗敎 are caught alike. A hit does not delete anything: the caller holds
+//! kana and variant kanji folded, spaces removed), so ｴﾎﾊﾞ and えほば match
+//! エホバ; the commonest words are also listed by their reading, so a note
+//! typed in kana (ｼｭｳｷｮｳ, しゅうきょう) is caught like 宗教. A hit does not delete anything: the caller holds
 //! the note for a person's review instead of storing it silently.
 //!
 //! This is a list of words, not understanding: it errs on the side of
@@ -120,6 +121,14 @@ const WORDS: &[(Forbidden, &str)] = &[
     (Forbidden::Hanzai, "容疑"),
     (Forbidden::Hanzai, "窃盗"),
     (Forbidden::Hanzai, "暴力団"),
+    // Readings of the commonest words, for notes typed in kana (only
+    // readings that do not hide inside everyday kana: not ぜんか (前回),
+    // どうわ (どうわかる) or しんこう (進行)).
+    (Forbidden::Shinjo, "しゅうきょう"),
+    (Forbidden::Shinjo, "そうかがっかい"),
+    (Forbidden::ShakaiTekiSabetsu, "ぶらく"),
+    (Forbidden::Hanzai, "たいほ"),
+    (Forbidden::Hanzai, "けいむしょ"),
 ];
 
 /// What in `note` the contracts forbid collecting, one flag per listed
@@ -158,6 +167,7 @@ mod tests {
             "平日は仕事で忙しい。土曜の午前なら可",
             "娘さんが電話に出た。本人は入院中",
             "会場が遠い",
+            "ぜんかいはどうわかればいいかしんこうちゅう",
         ] {
             assert_eq!(screen(note), vec![], "{note}");
         }
@@ -194,6 +204,9 @@ mod tests {
             vec![Forbidden::ShakaiTekiSabetsu]
         );
         assert_eq!(forbidden_kinds("前 科"), vec![Forbidden::Hanzai]);
+        // Kana spellings of kanji words.
+        assert_eq!(forbidden_kinds("ｼｭｳｷｮｳの関係"), vec![Forbidden::Shinjo]);
+        assert_eq!(forbidden_kinds("タイホされた"), vec![Forbidden::Hanzai]);
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod plain;
 mod postcard;
 mod text;
 mod vertical;
+mod visit;
 mod voucher;
 mod world;
 
@@ -37,6 +38,7 @@ pub use postcard::{
     postcard_png, postcards, postcards_batched, postcards_parallel, Postcard, PostcardBatches,
     Sender,
 };
+pub use visit::{visit_half, AddressRow, NameRow, VisitHalf, VISIT_ROWS_PER_PAGE};
 pub use voucher::{vouchers, Voucher, VoucherDesk};
 
 /// A rendered document.

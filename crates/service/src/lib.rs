@@ -34,6 +34,7 @@ mod terminals;
 pub mod testing;
 mod time;
 mod view;
+pub mod visits;
 
 pub use actor::{Actor, ActorKind};
 pub use admin::{check_password_strength, NewContractSpec, NewUserSpec};
@@ -79,6 +80,10 @@ pub use segments::TemplateVersion;
 pub use terminals::{normalize_fingerprint, TerminalView};
 pub use time::jst_display;
 pub use view::{ContractView, JobView, OrgView, PurposeView, UserView, WorkContext};
+pub use visits::{
+    parse_visit_code, AreaCount, Half, HandoutView, HeldNote, NewVisitList, VisitAlarm, VisitEntry,
+    VisitListView, VisitOutcome, VisitPrintView, VisitRecordView, VisitSource, VisitTargetView,
+};
 
 use itaku_core::Clock;
 use itaku_crypto::{DataKey, MasterKey, SigningKey};

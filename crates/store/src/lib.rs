@@ -18,6 +18,7 @@ mod terminal;
 pub mod testing;
 mod transfer;
 mod tx;
+mod visits;
 
 pub use audit::{AuditCheckpointRow, AuditFilter, AuditRow, NewAuditEntry};
 pub use calls::{CallAttemptRow, CallPlanRow, CallTargetRow, NewCallAttempt, TargetUpdate};
@@ -40,5 +41,9 @@ pub use pool::{Backend, Store};
 pub use session::SessionRow;
 pub use transfer::{ContractExchangeRow, NewTransfer, PartnerRow, TransferRow};
 pub use tx::Tx;
+pub use visits::{
+    NewHandout, NewVisitRecord, NewVisitTarget, VisitHandoutRow, VisitListRow, VisitPrintRow,
+    VisitRecordRow, VisitTargetRow,
+};
 
 pub type Result<T> = std::result::Result<T, StoreError>;

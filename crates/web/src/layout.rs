@@ -46,6 +46,11 @@ impl Layout {
             nav.push(("/ward/codes", "理由・要望"));
             nav.push(("/ward/export", "出力"));
         }
+        // The 責任者 answers for the visit lists' 授受簿 and alarms; a
+        // visitor reaches visits from the work cards on the home page.
+        if role == Role::ContractorResponsible {
+            nav.push(("/visits", "訪問勧奨"));
+        }
         if matches!(role, Role::WardAdmin | Role::Inspector) {
             nav.push(("/audit", "監査ログ"));
         }

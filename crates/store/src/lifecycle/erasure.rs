@@ -102,6 +102,11 @@ const WORK_ROWS_OF_CONTRACT: &[&str] = &[
     "FROM call_attempts WHERE contract_id = $1",
     "FROM call_targets WHERE contract_id = $1",
     "FROM call_plans WHERE contract_id = $1",
+    "FROM visit_records WHERE contract_id = $1",
+    "FROM visit_handouts WHERE contract_id = $1",
+    "FROM visit_prints WHERE contract_id = $1",
+    "FROM visit_targets WHERE contract_id = $1",
+    "FROM visit_lists WHERE contract_id = $1",
 ];
 
 #[derive(Clone, Copy)]
@@ -355,8 +360,9 @@ impl Tx {
 }
 
 /// Tables whose freed space may hold a vault's ciphertext or key.
-pub const PURGED_TABLES: [&str; 7] = [
+pub const PURGED_TABLES: [&str; 8] = [
     "call_attempts",
+    "visit_records",
     "persons",
     "person_search",
     "campaign_members",

@@ -16,6 +16,9 @@ struct Dashboard {
     contexts: Vec<WorkContext>,
     jobs: Vec<JobView>,
     ward_persons: bool,
+    /// Visit list halves still out after the end of the day (責任者).
+    visit_alarms: Vec<(String, itaku_service::VisitAlarm)>,
+    visit_contexts: Vec<WorkContext>,
 }
 
 pub async fn root(State(st): State<AppState>, ctx: Ctx) -> Response {
@@ -34,12 +37,16 @@ pub async fn dashboard(State(st): State<AppState>, a: Authed) -> Result<Response
     } else {
         Vec::new()
     };
+    let visit_alarms = super::visits::dashboard_alarms(&st, &a).await?;
+    let visit_contexts = st.svc.visit_contexts(a.session.user.id).await?;
     let layout = Layout::for_session(&a.session, &a.ctx.request_id, "/dashboard");
     Ok(render(&Dashboard {
         layout,
         contexts,
         jobs,
         ward_persons: role == Role::WardStaff,
+        visit_alarms,
+        visit_contexts,
     })?
     .into_response())
 }

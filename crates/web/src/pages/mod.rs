@@ -13,6 +13,7 @@ mod campaigns;
 mod dashboard;
 mod persons;
 mod signin;
+mod visits;
 mod ward_codes;
 mod ward_common;
 mod ward_export;
@@ -96,6 +97,37 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/c/{contract}/{purpose}/campaigns/{id}/runs/{run}/{batch}",
             get(campaigns::contract_download),
+        )
+        .route("/visits", get(visits::choose))
+        .route(
+            "/c/{contract}/{purpose}/visits",
+            get(visits::index).post(visits::create),
+        )
+        .route(
+            "/c/{contract}/{purpose}/visits/record",
+            get(visits::record_form).post(visits::record),
+        )
+        .route("/c/{contract}/{purpose}/visits/notes", get(visits::notes))
+        .route(
+            "/c/{contract}/{purpose}/visits/notes/{id}/{act}",
+            post(visits::review),
+        )
+        .route(
+            "/c/{contract}/{purpose}/visits/prints/{print}/pdf",
+            get(visits::pdf),
+        )
+        .route(
+            "/c/{contract}/{purpose}/visits/prints/{print}/out",
+            post(visits::sign_out),
+        )
+        .route(
+            "/c/{contract}/{purpose}/visits/handouts/{id}/in",
+            post(visits::sign_in),
+        )
+        .route("/c/{contract}/{purpose}/visits/{id}", get(visits::detail))
+        .route(
+            "/c/{contract}/{purpose}/visits/{id}/print/{half}",
+            post(visits::print),
         )
         .route("/audit", get(audit::page))
         .route("/audit/export.csv", get(audit::export))
