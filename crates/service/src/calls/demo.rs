@@ -1,6 +1,6 @@
-//! The demo's phone outreach: a second postcard campaign on the demo
+//! The demo's contact work: a second postcard campaign on the demo
 //! contract's list, segmented and randomised, with the call arm's list
-//! open. Calling hours in the demo are every day, all day, holidays
+//! open and a visit list for those without a phone. Calling hours in the demo are every day, all day, holidays
 //! included, so whoever tries the demo can call at once; the page says so.
 
 use super::{CallRules, Hours};
@@ -60,6 +60,26 @@ impl Service {
             ..CallRules::default()
         };
         self.open_call_list(&sys, id, "notice_call", &rules).await?;
+
+        // A visit list for the first two 町丁目 of those without a phone,
+        // ready for the visitors to print.
+        let homon = sys.clone().in_contract(
+            itaku_core::ContractId(contract_id),
+            Some("homon_kansho".into()),
+        );
+        let source = crate::visits::VisitSource::NotReachedByPhone;
+        let areas = self.visit_areas(&homon, id, &source).await?;
+        if !areas.is_empty() {
+            self.create_visit_list(
+                &homon,
+                &crate::visits::NewVisitList {
+                    campaign_id: id,
+                    source,
+                    areas: areas.iter().take(2).map(|a| a.area.clone()).collect(),
+                },
+            )
+            .await?;
+        }
         Ok(id)
     }
 }
