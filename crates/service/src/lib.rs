@@ -15,6 +15,7 @@ mod campaigns;
 mod certificate;
 pub mod config;
 mod demo;
+mod desk;
 mod erasure;
 mod error;
 mod exchange;
@@ -50,6 +51,10 @@ pub use certificate::{
 pub use config::{ClientAuth, Config, ConfigError, LogFormat, Overrides, TlsConfig};
 pub use demo::DEMO_PASSWORD;
 pub use demo::{DemoLogin, DemoSummary};
+pub use desk::{
+    AddressChangeView, ComplaintAnswer, ComplaintView, HeldNoteView, InquiryKind, InquiryOutcome,
+    InquiryRequest, InquiryView, NewAddress, NoteState, ReissueView, Screening, COLLECTIBLE,
+};
 pub use erasure::{CertificateCheck, ErasureStep, ErasureView, CRASH_AFTER_ENV};
 pub use error::{Result, ServiceError};
 pub use exchange::{ExchangeBinding, PackageReceived, PackageSent, PackageTo, PartnerView};

@@ -5,6 +5,7 @@
 
 mod audit;
 mod campaign;
+mod desk;
 mod error;
 mod lifecycle;
 mod lists;
@@ -21,6 +22,9 @@ pub use audit::{AuditCheckpointRow, AuditFilter, AuditRow, NewAuditEntry};
 pub use campaign::{
     CampaignColumn, CampaignEventRow, CampaignRow, MemberAllocation, MemberRow, NewPrintRun,
     PrintRunRow, TemplateRow,
+};
+pub use desk::{
+    AddressChangeRow, ComplaintRow, ComplaintUpdate, InquiryRow, NewComplaint, NewInquiry, ReissueRow,
 };
 pub use error::StoreError;
 pub use lifecycle::{

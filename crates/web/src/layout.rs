@@ -44,6 +44,13 @@ impl Layout {
             nav.push(("/ward/campaigns", "勧奨"));
             nav.push(("/ward/ledger", "台帳"));
             nav.push(("/ward/export", "出力"));
+            nav.push(("/ward/desk", "苦情・住所変更"));
+        }
+        if matches!(role, Role::Handler | Role::ContractorResponsible) {
+            nav.push(("/desk", "問合せ窓口"));
+        }
+        if role == Role::ContractorResponsible {
+            nav.push(("/desk/queue", "窓口の確認・再発行"));
         }
         if matches!(role, Role::WardAdmin | Role::Inspector) {
             nav.push(("/audit", "監査ログ"));

@@ -98,7 +98,15 @@ const ROWS_OF_VAULT: [(&str, Param); 5] = [
 /// inquiries and what hangs off them), children first; each statement takes
 /// the contract id. Deleted before the members and persons they refer to.
 /// Every table that holds a contract's work on persons belongs here.
-const WORK_ROWS_OF_CONTRACT: &[&str] = &[];
+const WORK_ROWS_OF_CONTRACT: &[&str] = &[
+    // The inquiry desk (問合せ窓口): what hangs off an inquiry, then the
+    // inquiries. Complaints the desk filed go with the contract too: their
+    // summaries are about the contract's persons.
+    "FROM desk_reissues WHERE contract_id = $1",
+    "FROM desk_address_changes WHERE contract_id = $1",
+    "FROM complaints WHERE contract_id = $1",
+    "FROM desk_inquiries WHERE contract_id = $1",
+];
 
 #[derive(Clone, Copy)]
 enum Param {

@@ -10,9 +10,12 @@ mod admin_users;
 mod audit;
 mod campaigns;
 mod dashboard;
+mod desk;
+mod desk_queue;
 mod persons;
 mod signin;
 mod ward_common;
+mod ward_desk;
 mod ward_export;
 mod ward_import;
 mod ward_ledger;
@@ -120,6 +123,8 @@ pub fn routes() -> Router<AppState> {
         )
         .merge(admin_common::routes())
         .merge(ward_common::routes())
+        .merge(desk::routes())
+        .merge(ward_desk::routes())
 }
 
 pub fn render(t: &impl Template) -> Result<Html<String>, WebError> {
