@@ -29,7 +29,9 @@ const SEARCHABLE: [Item; 6] = [
 /// A birth date as typed or said (1970/3/1, S45.3.1, 昭和45年3月1日,
 /// 19700301), in the one form its token is made of.
 fn birth_date(text: &str) -> Option<String> {
-    itaku_jp::parse_date(text.trim()).ok().map(|d| d.to_string())
+    itaku_jp::parse_date(text.trim())
+        .ok()
+        .map(|d| d.to_string())
 }
 
 #[derive(Debug, Clone, Default)]
@@ -709,7 +711,13 @@ mod tests {
         assert!(query_tokens(&key, Item::DenwaBango, "69").is_none());
         // A birth date is found however it is said.
         let born = value_tokens(&key, Item::Seinengappi, "1970-03-01");
-        for q in ["S45.3.1", "昭和45年3月1日", "1970/3/1", "19700301", "Ｓ４５．３．１"] {
+        for q in [
+            "S45.3.1",
+            "昭和45年3月1日",
+            "1970/3/1",
+            "19700301",
+            "Ｓ４５．３．１",
+        ] {
             let t = query_tokens(&key, Item::Seinengappi, q).unwrap();
             assert!(t.iter().all(|x| born.contains(x)), "{q}");
             assert!(value_matches(Item::Seinengappi, "1970-03-01", q), "{q}");

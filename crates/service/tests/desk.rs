@@ -83,8 +83,15 @@ impl Bed {
         self.user("hokenshi").await
     }
     async fn people(&self) -> Vec<PersonView> {
-        let (p, total) = self.svc.list_persons(&self.desk().await, 0, 500).await.unwrap();
-        assert!(total > 20, "the seed 000 list is in the desk's vault: {total}");
+        let (p, total) = self
+            .svc
+            .list_persons(&self.desk().await, 0, 500)
+            .await
+            .unwrap();
+        assert!(
+            total > 20,
+            "the seed 000 list is in the desk's vault: {total}"
+        );
         p
     }
     /// A listed person matching `f`, with every search key present.
@@ -222,7 +229,9 @@ async fn every_key_finds_the_caller_with_only_the_purposes_items(b: Bed) {
         )
         .await
         .unwrap();
-    assert!(hits.iter().all(|h| h.get(Item::Seinengappi) == p.get(Item::Seinengappi)));
+    assert!(hits
+        .iter()
+        .all(|h| h.get(Item::Seinengappi) == p.get(Item::Seinengappi)));
 
     // 宛名番号 is not a desk item: searching by it is no oracle.
     let ward = b.ward().await;
@@ -268,7 +277,9 @@ async fn each_inquiry_is_stored_and_audited(b: Bed) {
     g.note = "実施医療機関の一覧の見方を案内".into();
     let out = b.svc.record_inquiry(&desk, &g).await.unwrap();
     assert_eq!(out.note_state, NoteState::Stored);
-    let e = b.entry_naming(&format!("desk inquiry {}: guidance", out.id)).await;
+    let e = b
+        .entry_naming(&format!("desk inquiry {}: guidance", out.id))
+        .await;
     assert_eq!(e.target, "desk_inquiry");
     assert_eq!(e.record_ids, vec![p.id]);
     assert_eq!(e.outcome, "allow");
@@ -311,10 +322,17 @@ async fn each_inquiry_is_stored_and_audited(b: Bed) {
     assert!(c.ward_person_id.is_some() && c.handled_at.is_none());
     // The contractor cannot read the ward's list.
     assert!(b.svc.ward_address_changes(&desk).await.is_err());
-    b.svc.mark_address_change_handled(&ward, c.id).await.unwrap();
+    b.svc
+        .mark_address_change_handled(&ward, c.id)
+        .await
+        .unwrap();
     let changes = b.svc.ward_address_changes(&ward).await.unwrap();
     assert!(changes[0].handled_at.is_some());
-    assert!(b.svc.mark_address_change_handled(&ward, c.id).await.is_err());
+    assert!(b
+        .svc
+        .mark_address_change_handled(&ward, c.id)
+        .await
+        .is_err());
     // A bad postal code is refused, nothing recorded.
     a.new_address = Some(NewAddress {
         postal_code: "12".into(),
@@ -360,7 +378,11 @@ async fn each_inquiry_is_stored_and_audited(b: Bed) {
 
     // Nothing said at the desk is in the clear on disk (PostgreSQL dump).
     let dump = dump_tables_text(&b.url).await.unwrap();
-    for secret in ["受診券が届くのが遅かった", "新宿ハイツ", "実施医療機関の一覧の見方"] {
+    for secret in [
+        "受診券が届くのが遅かった",
+        "新宿ハイツ",
+        "実施医療機関の一覧の見方",
+    ] {
         assert!(!dump.contains(secret), "{secret} in the clear");
     }
 }
@@ -394,12 +416,17 @@ async fn screenings_are_checked_by_age_and_sex(b: Bed) {
     let still = b.svc.read_person(&desk, man.id).await.unwrap();
     assert_eq!(still.get(Item::GanKenshinShurui), kinds);
     // Under 50 at the fiscal year's end: no 胃.
-    let young = b.person(|p| fy_end_age(p) < 50 && fy_end_age(p) >= 40).await;
+    let young = b
+        .person(|p| fy_end_age(p) < 50 && fy_end_age(p) >= 40)
+        .await;
     req.person_id = Some(young.id);
     req.screenings = vec![Screening::Stomach];
     let e = b.svc.record_inquiry(&desk, &req).await.unwrap_err();
     let msg = e.to_string();
-    assert!(msg.contains("50歳以上") && msg.contains(&format!("{}歳", age(&young))), "{msg}");
+    assert!(
+        msg.contains("50歳以上") && msg.contains(&format!("{}歳", age(&young))),
+        "{msg}"
+    );
     // But 肺 from 40.
     req.screenings = vec![Screening::Lung];
     b.svc.record_inquiry(&desk, &req).await.unwrap();
@@ -463,7 +490,10 @@ async fn flagged_notes_are_held_until_the_responsible_decides(b: Bed) {
         .find(|r| r.id == held.id)
         .unwrap();
     assert_eq!(row.note_state, NoteState::Released);
-    assert_eq!(row.note.as_deref(), Some("日曜は教会の礼拝があるので平日希望"));
+    assert_eq!(
+        row.note.as_deref(),
+        Some("日曜は教会の礼拝があるので平日希望")
+    );
     assert!(b.svc.review_note(&boss, held.id, false).await.is_err());
 
     // Delete: the text is gone; the complaint reaches the ward without it.
@@ -474,7 +504,11 @@ async fn flagged_notes_are_held_until_the_responsible_decides(b: Bed) {
     assert!(b.svc.held_notes(&boss).await.unwrap().is_empty());
     let complaints = b.svc.ward_complaints(&ward).await.unwrap();
     assert_eq!(complaints.len(), 1);
-    assert!(complaints[0].summary.contains("削除"), "{}", complaints[0].summary);
+    assert!(
+        complaints[0].summary.contains("削除"),
+        "{}",
+        complaints[0].summary
+    );
     assert!(!complaints[0].summary.contains("前科"));
     let row = b
         .svc
@@ -507,13 +541,18 @@ async fn callers_not_in_the_list_give_only_collectible_items(b: Bed) {
     // Only seed 000's items: not the voucher number, not the 宛名番号.
     req.caller.insert(Item::JushinkenNo, "1234567".into());
     let e = b.svc.record_inquiry(&desk, &req).await.unwrap_err();
-    assert!(e.to_string().contains("聞き取れる項目ではありません"), "{e}");
+    assert!(
+        e.to_string().contains("聞き取れる項目ではありません"),
+        "{e}"
+    );
     req.caller.remove(&Item::JushinkenNo);
     req.caller.insert(Item::AtenaNo, "100000001".into());
     assert!(b.svc.record_inquiry(&desk, &req).await.is_err());
     req.caller.remove(&Item::AtenaNo);
     let out = b.svc.record_inquiry(&desk, &req).await.unwrap();
-    let e = b.entry_naming(&format!("desk inquiry {}: add_screening", out.id)).await;
+    let e = b
+        .entry_naming(&format!("desk inquiry {}: add_screening", out.id))
+        .await;
     assert!(e.record_ids.is_empty());
     let row = b
         .svc
@@ -527,7 +566,11 @@ async fn callers_not_in_the_list_give_only_collectible_items(b: Bed) {
     assert!(row.purpose_read);
     assert_eq!(row.caller_name, "転入　花子／テンニュウ　ハナコ");
     for label in ["氏名", "生年月日", "性別", "電話番号", "がん検診の種類"] {
-        assert!(row.caller_items.contains(label), "{label}: {}", row.caller_items);
+        assert!(
+            row.caller_items.contains(label),
+            "{label}: {}",
+            row.caller_items
+        );
     }
     assert_eq!(row.screenings, vec!["子宮頸", "乳"]);
     // A man is not added to 乳がん検診, listed or not.
@@ -594,7 +637,9 @@ async fn reissues_print_as_one_batch_in_the_print_register(b: Bed) {
         .args([path.to_str().unwrap(), "-"])
         .output()
         .expect("pdftotext (poppler-utils)");
-    let text = String::from_utf8(out.stdout).unwrap().replace([' ', '\u{3000}'], "");
+    let text = String::from_utf8(out.stdout)
+        .unwrap()
+        .replace([' ', '\u{3000}'], "");
     for p in &picked {
         let name = p.get(Item::Shimei).replace([' ', '\u{3000}'], "");
         assert!(text.contains(&name), "{name} in the vouchers");
@@ -634,8 +679,15 @@ async fn erasure_deletes_the_desks_work_rows(b: Bed) {
         .unwrap();
     assert!(b.svc.ward_complaints(&ward).await.unwrap().is_empty());
     assert!(b.svc.ward_address_changes(&ward).await.unwrap().is_empty());
-    for table in ["desk_reissues", "desk_address_changes", "complaints", "desk_inquiries"] {
-        let left = raw_sql(&b.url, &format!("DELETE FROM {table}")).await.unwrap();
+    for table in [
+        "desk_reissues",
+        "desk_address_changes",
+        "complaints",
+        "desk_inquiries",
+    ] {
+        let left = raw_sql(&b.url, &format!("DELETE FROM {table}"))
+            .await
+            .unwrap();
         assert_eq!(left, 0, "{table} emptied by the erasure");
     }
 }

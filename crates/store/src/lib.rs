@@ -24,7 +24,8 @@ pub use campaign::{
     PrintRunRow, TemplateRow,
 };
 pub use desk::{
-    AddressChangeRow, ComplaintRow, ComplaintUpdate, InquiryRow, NewComplaint, NewInquiry, ReissueRow,
+    AddressChangeRow, ComplaintRow, ComplaintUpdate, InquiryRow, NewComplaint, NewInquiry,
+    ReissueRow,
 };
 pub use error::StoreError;
 pub use lifecycle::{

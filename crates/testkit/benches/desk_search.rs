@@ -76,7 +76,11 @@ fn person(r: &itaku_synth::Resident) -> NewPerson {
     if !r.katagaki.is_empty() {
         v.insert(Item::Katagaki, r.katagaki.clone());
     }
-    if let Some(p) = r.phone.as_deref().and_then(|p| itaku_jp::Phone::parse(p).ok()) {
+    if let Some(p) = r
+        .phone
+        .as_deref()
+        .and_then(|p| itaku_jp::Phone::parse(p).ok())
+    {
         v.insert(Item::DenwaBango, p.formatted());
     }
     NewPerson { values: v }
@@ -271,7 +275,9 @@ async fn main() {
         ))
         .await;
     assert_eq!(probe.status, 200, "{}", probe.body);
-    assert!(probe.json()["persons"].as_array().is_some_and(|p| !p.is_empty()));
+    assert!(probe.json()["persons"]
+        .as_array()
+        .is_some_and(|p| !p.is_empty()));
 
     let search: Arc<Vec<String>> = Arc::new(
         sample
@@ -293,13 +299,25 @@ async fn main() {
     // Warm up connections and caches.
     load(&http, &s.base, &cookie, search.clone(), a.clients, 2).await;
     let e = load(&http, &s.base, &cookie, empty.clone(), a.clients, a.seconds).await;
-    let q = load(&http, &s.base, &cookie, search.clone(), a.clients, a.seconds).await;
+    let q = load(
+        &http,
+        &s.base,
+        &cookie,
+        search.clone(),
+        a.clients,
+        a.seconds,
+    )
+    .await;
     let one = load(&http, &s.base, &cookie, search.clone(), 1, a.seconds.min(5)).await;
 
     // The same searches in-process (no HTTP), at the same concurrency: the
     // service's own bound, audit entry included.
-    let desk = Actor::user(UserId(uketsuke), Some("127.0.0.1".parse().unwrap()), "bench")
-        .in_contract(ContractId(contract), Some("toiawase".into()));
+    let desk = Actor::user(
+        UserId(uketsuke),
+        Some("127.0.0.1".parse().unwrap()),
+        "bench",
+    )
+    .in_contract(ContractId(contract), Some("toiawase".into()));
     let deadline = Instant::now() + Duration::from_secs(a.seconds);
     let start = Instant::now();
     let mut tasks = Vec::new();

@@ -41,9 +41,14 @@ async fn a_caller(b: &Browser, a: &Actor) -> PersonView {
                 .unwrap_or(0);
             p.get(Item::Seibetsu) == "1"
                 && age >= 40
-                && [Item::Shimei, Item::KanaShimei, Item::DenwaBango, Item::JushinkenNo]
-                    .iter()
-                    .all(|i| !p.get(*i).is_empty())
+                && [
+                    Item::Shimei,
+                    Item::KanaShimei,
+                    Item::DenwaBango,
+                    Item::JushinkenNo,
+                ]
+                .iter()
+                .all(|i| !p.get(*i).is_empty())
         })
         .expect("a man of 40 or more in the list")
 }
@@ -79,8 +84,16 @@ async fn operator_finds_by_every_key_and_records_each_inquiry(b: Browser) {
     assert_eq!(b.js("return document.activeElement.id", vec![]).await, "q");
     let born = NaiveDate::parse_from_str(p.get(Item::Seinengappi), "%Y-%m-%d").unwrap();
     let keys = [
-        p.get(Item::KanaShimei).split(['　', ' ']).next().unwrap().to_owned(),
-        p.get(Item::Shimei).split(['　', ' ']).next().unwrap().to_owned(),
+        p.get(Item::KanaShimei)
+            .split(['　', ' '])
+            .next()
+            .unwrap()
+            .to_owned(),
+        p.get(Item::Shimei)
+            .split(['　', ' '])
+            .next()
+            .unwrap()
+            .to_owned(),
         itaku_jp::format_wareki_short(born),
         p.get(Item::DenwaBango).to_owned(),
         p.get(Item::JushinkenNo).to_owned(),
@@ -90,13 +103,19 @@ async fn operator_finds_by_every_key_and_records_each_inquiry(b: Browser) {
         hits_include(&b, p.id).await;
         // Only the desk purpose's items are shown.
         let heads = b.texts("#hits th").await;
-        assert!(heads.iter().all(|h| h != "宛名番号" && h != "健診結果"), "{heads:?}");
+        assert!(
+            heads.iter().all(|h| h != "宛名番号" && h != "健診結果"),
+            "{heads:?}"
+        );
     }
     // Enter opens the first hit: the voucher number is unique.
     b.find("#q").await.send_keys("\u{E007}").await.unwrap();
     let caller = format!("{base}/persons/{}", p.id);
     b.wait_for_path(&caller).await;
-    assert!(b.count(&"a[href^='tel:']".to_string()).await == 1, "tel link");
+    assert!(
+        b.count("a[href^='tel:']").await == 1,
+        "tel link"
+    );
 
     // Each inquiry type through its own form.
     b.fill("#note-reissue", "紛失したとのこと").await;
@@ -107,13 +126,18 @@ async fn operator_finds_by_every_key_and_records_each_inquiry(b: Browser) {
     b.click("#s-lung").await;
     b.click("#form-add_screening button[type='submit']").await;
     let n = notice(&b).await;
-    assert!(n.contains("検診の追加を記録しました") && n.contains("肺"), "{n}");
+    assert!(
+        n.contains("検診の追加を記録しました") && n.contains("肺"),
+        "{n}"
+    );
 
     b.open(&caller).await;
     b.click("#s-cervical").await;
     b.click("#form-add_screening button[type='submit']").await;
-    b.wait_until("the refusal", || async { b.count("#form-error").await == 1 })
-        .await;
+    b.wait_until("the refusal", || async {
+        b.count("#form-error").await == 1
+    })
+    .await;
     assert!(b.text("#form-error").await.contains("女性が対象"));
 
     b.open(&caller).await;
@@ -128,10 +152,14 @@ async fn operator_finds_by_every_key_and_records_each_inquiry(b: Browser) {
     assert!(notice(&b).await.contains("住所変更"));
 
     b.open(&caller).await;
-    b.fill("#note-complaint", "説明が早口で分かりにくかった").await;
+    b.fill("#note-complaint", "説明が早口で分かりにくかった")
+        .await;
     b.click("#form-complaint button[type='submit']").await;
     assert!(notice(&b).await.contains("苦情を記録しました"));
-    assert!(b.text("#recent").await.contains("説明が早口で分かりにくかった"));
+    assert!(b
+        .text("#recent")
+        .await
+        .contains("説明が早口で分かりにくかった"));
 
     // A caller not in the list, with the purpose read out.
     b.click("#unlisted-link").await;
@@ -141,8 +169,10 @@ async fn operator_finds_by_every_key_and_records_each_inquiry(b: Browser) {
     b.fill("#i-seinengappi", "昭和50年4月1日").await;
     b.fill("#i-seibetsu", "男").await;
     b.click("#form-unlisted button[type='submit']").await;
-    b.wait_until("the refusal", || async { b.count("#form-error").await == 1 })
-        .await;
+    b.wait_until("the refusal", || async {
+        b.count("#form-error").await == 1
+    })
+    .await;
     assert!(b.text("#form-error").await.contains("利用目的"));
     b.click("#purpose-read").await;
     b.click("#form-unlisted button[type='submit']").await;
@@ -153,9 +183,10 @@ async fn operator_finds_by_every_key_and_records_each_inquiry(b: Browser) {
     // script error, no blocked load.
     let errors = b.console_errors().await;
     assert!(
-        errors.iter().all(|e| (e.contains("/desk/inquiries")
-            && e.contains("status of 400"))
-            || e.contains("/favicon.ico")),
+        errors.iter().all(
+            |e| (e.contains("/desk/inquiries") && e.contains("status of 400"))
+                || e.contains("/favicon.ico")
+        ),
         "{errors:?}"
     );
 }
@@ -170,7 +201,10 @@ async fn responsible_releases_a_held_note(b: Browser) {
     b.sign_in("tdi-sekinin").await;
     b.menu("窓口の確認・再発行", &format!("/c/{c}/toiawase/desk/queue"))
         .await;
-    assert!(b.text("#held").await.contains("信仰上の理由で土曜は避けたい"));
+    assert!(b
+        .text("#held")
+        .await
+        .contains("信仰上の理由で土曜は避けたい"));
     b.click(&format!("#release-{}", held.id)).await;
     assert!(notice(&b).await.contains("記録に残しました"));
     assert_eq!(b.count(&format!("#held-{}", held.id)).await, 0);
@@ -199,9 +233,15 @@ async fn ward_sees_the_complaint_and_the_change_of_address(b: Browser) {
     b.server.svc.record_inquiry(&a, &req).await.unwrap();
     b.sign_in("hokenshi").await;
     b.menu("苦情・住所変更", "/ward/desk").await;
-    assert!(b.text("#complaints").await.contains("受診票の字が小さくて読めない"));
+    assert!(b
+        .text("#complaints")
+        .await
+        .contains("受診票の字が小さくて読めない"));
     let changes = b.text("#address-changes").await;
-    assert!(changes.contains("百人町ハイム305") && changes.contains(p.get(Item::Shimei)), "{changes}");
+    assert!(
+        changes.contains("百人町ハイム305") && changes.contains(p.get(Item::Shimei)),
+        "{changes}"
+    );
     b.click("#address-changes button[type='submit']").await;
     assert!(notice(&b).await.contains("対応済み"));
     assert!(b.text("#address-changes").await.contains("対応済み（"));

@@ -26,18 +26,30 @@ fn enc(s: &str) -> String {
 }
 
 async fn desk_contract(s: &TestServer) -> i64 {
-    let id = s.svc.user_id_by_login("tdi-uketsuke").await.unwrap().unwrap();
+    let id = s
+        .svc
+        .user_id_by_login("tdi-uketsuke")
+        .await
+        .unwrap()
+        .unwrap();
     s.svc.work_contexts(id).await.unwrap()[0].contract_id
 }
 
 async fn listed(s: &TestServer, c: i64, f: impl Fn(&PersonView) -> bool) -> PersonView {
-    let id = s.svc.user_id_by_login("tdi-uketsuke").await.unwrap().unwrap();
+    let id = s
+        .svc
+        .user_id_by_login("tdi-uketsuke")
+        .await
+        .unwrap()
+        .unwrap();
     let a = Actor::user(UserId(id), Some("127.0.0.1".parse().unwrap()), "t")
         .in_contract(ContractId(c), Some("toiawase".into()));
     let (people, _) = s.svc.list_persons(&a, 0, 500).await.unwrap();
     people
         .into_iter()
-        .find(|p| !p.get(Item::KanaShimei).is_empty() && !p.get(Item::DenwaBango).is_empty() && f(p))
+        .find(|p| {
+            !p.get(Item::KanaShimei).is_empty() && !p.get(Item::DenwaBango).is_empty() && f(p)
+        })
         .expect("a listed person of that kind")
 }
 
@@ -57,10 +69,19 @@ async fn the_desk_finds_records_and_hands_over(s: TestServer) {
     assert!(page.body.contains("autofocus") && page.body.contains("hx-get=\"/c/"));
 
     // As the operator types: the fragment, with only the purpose's items.
-    let kana = p.get(Item::KanaShimei).split(['　', ' ']).next().unwrap().to_owned();
+    let kana = p
+        .get(Item::KanaShimei)
+        .split(['　', ' '])
+        .next()
+        .unwrap()
+        .to_owned();
     let frag = desk.get(&format!("{base}/search?q={}", enc(&kana))).await;
     assert_eq!(frag.status, 200);
-    assert!(frag.body.contains(&format!("{base}/persons/{}", p.id)), "{}", frag.body);
+    assert!(
+        frag.body.contains(&format!("{base}/persons/{}", p.id)),
+        "{}",
+        frag.body
+    );
     assert!(frag.body.contains("id=\"first-hit\""));
     assert!(!frag.body.contains("<html"), "a fragment, not a page");
     assert!(!frag.body.contains("宛名番号") && !frag.body.contains("国保記号"));
@@ -70,7 +91,10 @@ async fn the_desk_finds_records_and_hands_over(s: TestServer) {
     let wareki = itaku_jp::format_wareki(born);
     let open = desk.get(&format!("{base}/open?q={}", enc(&wareki))).await;
     assert_eq!(open.status, 303);
-    assert!(open.location().unwrap().starts_with(&format!("{base}/persons/")));
+    assert!(open
+        .location()
+        .unwrap()
+        .starts_with(&format!("{base}/persons/")));
     // The JSON API finds the same by phone number.
     let api = desk
         .get(&format!(
@@ -81,23 +105,40 @@ async fn the_desk_finds_records_and_hands_over(s: TestServer) {
     assert_eq!(api.status, 200);
     let persons = api.json()["persons"].as_array().unwrap().clone();
     assert!(persons.iter().any(|x| x["id"] == p.id));
-    assert!(persons.iter().all(|x| x["values"].get("atena_no").is_none()));
-    let nobody = desk.get(&format!("{base}/open?q={}", enc("ンンンンン"))).await;
+    assert!(persons
+        .iter()
+        .all(|x| x["values"].get("atena_no").is_none()));
+    let nobody = desk
+        .get(&format!("{base}/open?q={}", enc("ンンンンン")))
+        .await;
     assert!(nobody.location().unwrap().contains("missing="));
 
     // The caller's page: a tel: link and one form per inquiry type.
     let caller = desk.get(&format!("{base}/persons/{}", p.id)).await;
     assert_eq!(caller.status, 200);
     assert!(caller.body.contains("href=\"tel:"), "tel link");
-    for kind in ["reissue", "add_screening", "guidance", "address_change", "complaint"] {
-        assert!(caller.body.contains(&format!("id=\"form-{kind}\"")), "{kind}");
+    for kind in [
+        "reissue",
+        "add_screening",
+        "guidance",
+        "address_change",
+        "complaint",
+    ] {
+        assert!(
+            caller.body.contains(&format!("id=\"form-{kind}\"")),
+            "{kind}"
+        );
     }
     let pid = p.id.to_string();
     // A man is refused 子宮頸がん検診, with the reason.
     let refused = desk
         .post_form(
             &format!("{base}/inquiries"),
-            &[("kind", "add_screening"), ("person_id", &pid), ("s_cervical", "on")],
+            &[
+                ("kind", "add_screening"),
+                ("person_id", &pid),
+                ("s_cervical", "on"),
+            ],
         )
         .await;
     assert_eq!(refused.status, 400);
@@ -111,12 +152,20 @@ async fn the_desk_finds_records_and_hands_over(s: TestServer) {
         .await;
     assert_eq!(done.status, 303, "{}", done.body);
     let back = desk.get(done.location().unwrap()).await;
-    assert!(back.body.contains("受診券再発行を記録しました"), "{}", back.body);
+    assert!(
+        back.body.contains("受診券再発行を記録しました"),
+        "{}",
+        back.body
+    );
     // A flagged note is held and not shown.
     let held = desk
         .post_form(
             &format!("{base}/inquiries"),
-            &[("kind", "guidance"), ("person_id", &pid), ("note", "逮捕されたことがあると話していた")],
+            &[
+                ("kind", "guidance"),
+                ("person_id", &pid),
+                ("note", "逮捕されたことがあると話していた"),
+            ],
         )
         .await;
     let back = desk.get(held.location().unwrap()).await;
@@ -139,7 +188,11 @@ async fn the_desk_finds_records_and_hands_over(s: TestServer) {
     let complained = desk
         .post_form(
             &format!("{base}/inquiries"),
-            &[("kind", "complaint"), ("person_id", &pid), ("note", "電話がつながりにくい")],
+            &[
+                ("kind", "complaint"),
+                ("person_id", &pid),
+                ("note", "電話がつながりにくい"),
+            ],
         )
         .await;
     assert_eq!(complained.status, 303, "{}", complained.body);
@@ -179,7 +232,10 @@ async fn the_desk_finds_records_and_hands_over(s: TestServer) {
     assert!(q.body.contains("逮捕されたことがあると話していた"));
     assert!(q.body.contains(p.get(Item::Shimei)), "the queued re-issue");
     let start = q.body.find("id=\"release-").unwrap() + "id=\"release-".len();
-    let inquiry: String = q.body[start..].chars().take_while(char::is_ascii_digit).collect();
+    let inquiry: String = q.body[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     let r = boss
         .post_form(&format!("{base}/notes/{inquiry}/release"), &[])
         .await;
@@ -206,13 +262,19 @@ async fn the_desk_finds_records_and_hands_over(s: TestServer) {
     assert!(w.body.contains("電話がつながりにくい"));
     assert!(w.body.contains("テストハイツ203") && w.body.contains(p.get(Item::Shimei)));
     let start = w.body.find("id=\"handled-").unwrap() + "id=\"handled-".len();
-    let change: String = w.body[start..].chars().take_while(char::is_ascii_digit).collect();
+    let change: String = w.body[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     let h = ward
         .post_form(&format!("/ward/desk/addresses/{change}/handled"), &[])
         .await;
     assert_eq!(h.status, 303);
     let start = w.body.find("id=\"answer-").unwrap() + "id=\"answer-".len();
-    let complaint: String = w.body[start..].chars().take_while(char::is_ascii_digit).collect();
+    let complaint: String = w.body[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     let bad = ward
         .post_form(
             &format!("/ward/desk/complaints/{complaint}"),
@@ -224,13 +286,21 @@ async fn the_desk_finds_records_and_hands_over(s: TestServer) {
     let a = ward
         .post_form(
             &format!("/ward/desk/complaints/{complaint}"),
-            &[("answered_on", "R8.11.25"), ("answer", "回線を増やすと回答")],
+            &[
+                ("answered_on", "R8.11.25"),
+                ("answer", "回線を増やすと回答"),
+            ],
         )
         .await;
     assert_eq!(a.status, 303);
     let w = ward.get("/ward/desk").await;
     assert!(w.body.contains("2026-11-25") && w.body.contains("回線を増やすと回答"));
     assert!(w.body.contains("対応済み"));
+    // A handler of another purpose has no desk, and is told so.
+    let mut denwa = s.signed_in("mirai-denwa").await;
+    let none = denwa.get("/desk").await;
+    assert_eq!(none.status, 200);
+    assert!(none.body.contains("id=\"no-desk\""), "{}", none.body);
     // Ward staff do not use the contractor's desk.
     assert_ne!(ward.get(&base).await.status, 200);
 }

@@ -293,9 +293,9 @@ fn open_text(key: &DataKey, aad: &[u8], sealed: &[u8]) -> Result<String> {
 }
 
 fn contract_of(actor: &Actor) -> Result<ContractId> {
-    actor.contract.ok_or_else(|| {
-        ServiceError::Invalid("問合せ窓口は委託契約の業務の中で使います".into())
-    })
+    actor
+        .contract
+        .ok_or_else(|| ServiceError::Invalid("問合せ窓口は委託契約の業務の中で使います".into()))
 }
 
 /// Screen a note; its state and what was found.

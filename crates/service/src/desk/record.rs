@@ -116,8 +116,7 @@ impl Service {
                 match (caller.person_id, &caller.person_key) {
                     (Some(pid), Some(pk)) => {
                         let item = Item::GanKenshinShurui;
-                        let sealed =
-                            key.seal(&field_aad(vault.id, pk, item), merged.as_bytes())?;
+                        let sealed = key.seal(&field_aad(vault.id, pk, item), merged.as_bytes())?;
                         op.tx.put_items(pid, &[(item.code(), sealed)]).await?;
                     }
                     _ => {
@@ -145,7 +144,10 @@ impl Service {
         let seal_ref = itaku_crypto::random_token();
         let payload_json =
             serde_json::to_vec(&payload).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let sealed_payload = key.seal(&inquiry_aad(contract.0, &seal_ref, "payload"), &payload_json)?;
+        let sealed_payload = key.seal(
+            &inquiry_aad(contract.0, &seal_ref, "payload"),
+            &payload_json,
+        )?;
         let sealed_note = match note_state {
             NoteState::None => None,
             _ => Some(key.seal(&inquiry_aad(contract.0, &seal_ref, "note"), note.as_bytes())?),
@@ -291,7 +293,9 @@ impl Service {
         now: &str,
     ) -> Result<()> {
         let (_, ward_key) = self.vault(&mut op.tx, None).await?;
-        let (vault, _) = self.vault(&mut op.tx, Some(itaku_core::ContractId(contract))).await?;
+        let (vault, _) = self
+            .vault(&mut op.tx, Some(itaku_core::ContractId(contract)))
+            .await?;
         let ward_person_id = match caller.person_id {
             Some(p) => op.tx.person_source(vault.id, p).await?,
             None => None,
@@ -315,7 +319,10 @@ impl Service {
         };
         let json = serde_json::to_vec(&view).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let seal_ref = itaku_crypto::random_token();
-        let sealed = ward_key.seal(&ward_aad("desk_address_changes", &seal_ref, "change"), &json)?;
+        let sealed = ward_key.seal(
+            &ward_aad("desk_address_changes", &seal_ref, "change"),
+            &json,
+        )?;
         op.tx
             .insert_address_change(contract, inquiry, ward_person_id, &seal_ref, &sealed, now)
             .await?;
@@ -395,9 +402,9 @@ fn validate_kind(req: &InquiryRequest, note: &str) -> Result<Option<NewAddress>>
                 katagaki,
             }))
         }
-        InquiryKind::Complaint if note.is_empty() => Err(ServiceError::Invalid(
-            "苦情の要旨を入力してください".into(),
-        )),
+        InquiryKind::Complaint if note.is_empty() => {
+            Err(ServiceError::Invalid("苦情の要旨を入力してください".into()))
+        }
         _ => Ok(None),
     }
 }

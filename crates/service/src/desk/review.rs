@@ -133,7 +133,10 @@ impl Service {
         };
         let records: Vec<i64> = row.person_id.into_iter().collect();
         let summary = if row.kind == InquiryKind::Complaint.code() {
-            Some(self.held_summary(&mut op, contract.0, &row, release).await?)
+            Some(
+                self.held_summary(&mut op, contract.0, &row, release)
+                    .await?,
+            )
         } else {
             None
         };

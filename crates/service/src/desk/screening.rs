@@ -174,7 +174,9 @@ mod tests {
         assert!(Screening::Lung.check(d(1986, 4, 1), "1", fy).is_ok());
         assert!(Screening::Colorectal.check(d(1990, 1, 1), "2", fy).is_err());
         assert!(Screening::Cervical.check(d(2006, 5, 1), "2", fy).is_ok());
-        let e = Screening::Cervical.check(d(1980, 1, 1), "1", fy).unwrap_err();
+        let e = Screening::Cervical
+            .check(d(1980, 1, 1), "1", fy)
+            .unwrap_err();
         assert!(e.contains("女性"), "{e}");
         assert!(Screening::Breast.check(d(1980, 1, 1), "", fy).is_err());
         assert!(Screening::Breast.check(None, "2", fy).is_err());
@@ -187,10 +189,7 @@ mod tests {
             "胃・肺・大腸"
         );
         assert_eq!(merge_kinds("", &[Screening::Breast]), "乳");
-        assert_eq!(
-            merge_kinds("前立腺", &[Screening::Stomach]),
-            "胃・前立腺"
-        );
+        assert_eq!(merge_kinds("前立腺", &[Screening::Stomach]), "胃・前立腺");
         assert_eq!(Screening::parse("子宮がん"), Some(Screening::Cervical));
         assert_eq!(Screening::parse("ｺｳｾﾝ"), None);
     }

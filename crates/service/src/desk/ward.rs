@@ -50,7 +50,10 @@ impl Service {
     /// The complaints record for ward staff, unanswered first.
     pub async fn ward_complaints(&self, actor: &Actor) -> Result<Vec<ComplaintView>> {
         let mut op = self
-            .begin(actor, OpRequest::new(Action::Read, Scope::Ward, "complaint"))
+            .begin(
+                actor,
+                OpRequest::new(Action::Read, Scope::Ward, "complaint"),
+            )
             .await?;
         let (_, key) = self.vault(&mut op.tx, None).await?;
         let rows = op.tx.complaints(LIST_LIMIT).await?;
@@ -109,7 +112,10 @@ impl Service {
             ));
         }
         let mut op = self
-            .begin(actor, OpRequest::new(Action::Write, Scope::Ward, "complaint"))
+            .begin(
+                actor,
+                OpRequest::new(Action::Write, Scope::Ward, "complaint"),
+            )
             .await?;
         let Some(row) = op.tx.complaint(id).await? else {
             op.finish(&[id], "complaint not found").await?;
@@ -140,8 +146,7 @@ impl Service {
                 },
             )
             .await?;
-        op.finish(&[id], &format!("complaint {id} answered"))
-            .await
+        op.finish(&[id], &format!("complaint {id} answered")).await
     }
 
     /// Changes of address the desk passed on, open ones first.

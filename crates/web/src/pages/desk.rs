@@ -86,36 +86,49 @@ pub(super) async fn desk_of(
     })
 }
 
-/// The user's desks: one opens at once, several are listed.
+/// Whether a purpose can work as a desk: it needs the items the desk
+/// works on (the voucher number to re-issue, the screening kinds to add).
+fn is_desk(c: &itaku_service::WorkContext) -> bool {
+    c.item_labels.contains(Item::JushinkenNo.label())
+        && c.item_labels.contains(Item::GanKenshinShurui.label())
+}
+
+/// The user's desks: one opens at once, several are listed, none is said.
 pub(super) async fn desk_choice(
     st: &AppState,
     a: &Authed,
     suffix: &str,
 ) -> Result<Response, WebError> {
-    let contexts = st.svc.work_contexts(a.session.user.id).await?;
-    match contexts.as_slice() {
-        [] => Err(WebError::Service(ServiceError::Invalid(
-            "担当している委託業務がないため、問合せ窓口は使えません".into(),
-        ))),
-        [c] => Ok(Redirect::to(&format!(
+    let contexts: Vec<_> = st
+        .svc
+        .work_contexts(a.session.user.id)
+        .await?
+        .into_iter()
+        .filter(is_desk)
+        .collect();
+    if let [c] = contexts.as_slice() {
+        return Ok(Redirect::to(&format!(
             "/c/{}/{}/desk{suffix}",
             c.contract_id, c.purpose_code
         ))
-        .into_response()),
-        many => {
-            let links = many
-                .iter()
-                .map(|c| {
-                    (
-                        format!("/c/{}/{}/desk{suffix}", c.contract_id, c.purpose_code),
-                        format!("{}／{}", c.contract_name, c.purpose_name),
-                    )
-                })
-                .collect();
-            let layout = Layout::for_session(&a.session, &a.ctx.request_id, "/desk");
-            Ok(render(&ChoicePage { layout, links })?.into_response())
-        }
+        .into_response());
     }
+    let links = contexts
+        .iter()
+        .map(|c| {
+            (
+                format!("/c/{}/{}/desk{suffix}", c.contract_id, c.purpose_code),
+                format!("{}／{}", c.contract_name, c.purpose_name),
+            )
+        })
+        .collect();
+    let current = if suffix.is_empty() {
+        "/desk"
+    } else {
+        "/desk/queue"
+    };
+    let layout = Layout::for_session(&a.session, &a.ctx.request_id, current);
+    Ok(render(&ChoicePage { layout, links })?.into_response())
 }
 
 #[derive(Template)]
@@ -346,11 +359,7 @@ async fn open_first(
     let h = hits(&st, &d, &q.q).await?;
     Ok(match h.hits.first() {
         Some(first) => Redirect::to(&format!("{}/persons/{}", d.base, first.id)),
-        None => Redirect::to(&format!(
-            "{}?missing={}",
-            d.base,
-            url_encode(q.q.trim())
-        )),
+        None => Redirect::to(&format!("{}?missing={}", d.base, url_encode(q.q.trim()))),
     }
     .into_response())
 }
