@@ -17,6 +17,7 @@ mod certificate;
 pub mod config;
 pub mod contact;
 mod demo;
+mod desk;
 mod erasure;
 mod error;
 mod exchange;
@@ -55,6 +56,10 @@ pub use config::{ClientAuth, Config, ConfigError, LogFormat, Overrides, TlsConfi
 pub use contact::codes::{CodeList, ContactCode};
 pub use demo::DEMO_PASSWORD;
 pub use demo::{DemoLogin, DemoSummary};
+pub use desk::{
+    AddressChangeView, ComplaintAnswer, ComplaintView, HeldNoteView, InquiryKind, InquiryOutcome,
+    InquiryRequest, InquiryView, NewAddress, NoteState, ReissueView, Screening, COLLECTIBLE,
+};
 pub use erasure::{CertificateCheck, ErasureStep, ErasureView, CRASH_AFTER_ENV};
 pub use error::{Result, ServiceError};
 pub use exchange::{ExchangeBinding, PackageReceived, PackageSent, PackageTo, PartnerView};

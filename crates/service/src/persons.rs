@@ -17,13 +17,22 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Items a search may match on, when the purpose allows them.
-const SEARCHABLE: [Item; 5] = [
+const SEARCHABLE: [Item; 6] = [
     Item::KanaShimei,
     Item::Shimei,
     Item::DenwaBango,
     Item::AtenaNo,
     Item::JushinkenNo,
+    Item::Seinengappi,
 ];
+
+/// A birth date as typed or said (1970/3/1, S45.3.1, 昭和45年3月1日,
+/// 19700301), in the one form its token is made of.
+fn birth_date(text: &str) -> Option<String> {
+    itaku_jp::parse_date(text.trim())
+        .ok()
+        .map(|d| d.to_string())
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct NewPerson {
@@ -116,6 +125,11 @@ fn value_tokens(key: &DataKey, item: Item, value: &str) -> Vec<Vec<u8>> {
             }
         }
         Item::AtenaNo | Item::JushinkenNo => push("full", value.trim()),
+        Item::Seinengappi => {
+            if let Some(d) = birth_date(value) {
+                push("full", &d);
+            }
+        }
         _ => {}
     }
     out
@@ -198,6 +212,7 @@ fn query_tokens(key: &DataKey, item: Item, text: &str) -> Option<Vec<Vec<u8>>> {
             let t = text.trim();
             (!t.is_empty() && t.chars().all(|c| c.is_ascii_digit())).then(|| vec![idx("full", t)])
         }
+        Item::Seinengappi => birth_date(text).map(|d| vec![idx("full", &d)]),
         _ => None,
     }
 }
@@ -209,6 +224,7 @@ fn value_matches(item: Item, value: &str, text: &str) -> bool {
             itaku_jp::search_key(value).contains(&itaku_jp::search_key(text))
         }
         Item::DenwaBango => digits(value).ends_with(&digits(text)),
+        Item::Seinengappi => birth_date(text).is_some_and(|d| birth_date(value) == Some(d)),
         _ => value.trim() == text.trim(),
     }
 }
@@ -253,7 +269,7 @@ impl Service {
 
     /// The items the actor's context covers: the purpose's items in a
     /// contract, every item in the ward's own vault.
-    async fn context_items(&self, actor: &Actor) -> Result<ItemSet> {
+    pub(crate) async fn context_items(&self, actor: &Actor) -> Result<ItemSet> {
         let Some(c) = actor.contract else {
             return Ok(ItemSet::all());
         };
@@ -460,7 +476,8 @@ impl Service {
     }
 
     /// Search by name (kana or kanji, any width, variant kanji folded),
-    /// phone digits, 宛名番号 or 受診券整理番号 — only over items the
+    /// phone digits, 宛名番号, 受診券整理番号 or birth date (西暦 or 和暦,
+    /// as the caller says it) — only over items the
     /// purpose allows, so a search is never an oracle for hidden items.
     pub async fn search_persons(&self, actor: &Actor, q: &PersonQuery) -> Result<Vec<PersonView>> {
         let items = self.context_items(actor).await?;
@@ -692,6 +709,21 @@ mod tests {
             .iter()
             .all(|x| phone.contains(x)));
         assert!(query_tokens(&key, Item::DenwaBango, "69").is_none());
+        // A birth date is found however it is said.
+        let born = value_tokens(&key, Item::Seinengappi, "1970-03-01");
+        for q in [
+            "S45.3.1",
+            "昭和45年3月1日",
+            "1970/3/1",
+            "19700301",
+            "Ｓ４５．３．１",
+        ] {
+            let t = query_tokens(&key, Item::Seinengappi, q).unwrap();
+            assert!(t.iter().all(|x| born.contains(x)), "{q}");
+            assert!(value_matches(Item::Seinengappi, "1970-03-01", q), "{q}");
+        }
+        assert!(!value_matches(Item::Seinengappi, "1970-03-02", "S45.3.1"));
+        assert!(query_tokens(&key, Item::Seinengappi, "たかはし").is_none());
         // Another vault's key gives other tokens.
         let other = DataKey::generate();
         assert_ne!(

@@ -7,6 +7,7 @@ mod audit;
 mod calls;
 mod campaign;
 mod contact;
+mod desk;
 mod error;
 mod lifecycle;
 mod lists;
@@ -27,6 +28,10 @@ pub use campaign::{
     PrintRunRow, TemplateRow,
 };
 pub use contact::ContactCodeRow;
+pub use desk::{
+    AddressChangeRow, ComplaintRow, ComplaintUpdate, InquiryRow, NewComplaint, NewInquiry,
+    ReissueRow,
+};
 pub use error::StoreError;
 pub use lifecycle::{
     Cell, ColumnKind, ErasureRow, NewErasure, TableSchema, VaultCounts, PURGED_TABLES,

@@ -45,6 +45,13 @@ impl Layout {
             nav.push(("/ward/ledger", "台帳"));
             nav.push(("/ward/codes", "理由・要望"));
             nav.push(("/ward/export", "出力"));
+            nav.push(("/ward/desk", "苦情・住所変更"));
+        }
+        if matches!(role, Role::Handler | Role::ContractorResponsible) {
+            nav.push(("/desk", "問合せ窓口"));
+        }
+        if role == Role::ContractorResponsible {
+            nav.push(("/desk/queue", "窓口の確認・再発行"));
         }
         // The 責任者 answers for the visit lists' 授受簿 and alarms; a
         // visitor reaches visits from the work cards on the home page.

@@ -11,11 +11,14 @@ mod audit;
 mod calls;
 mod campaigns;
 mod dashboard;
+mod desk;
+mod desk_queue;
 mod persons;
 mod signin;
 mod visits;
 mod ward_codes;
 mod ward_common;
+mod ward_desk;
 mod ward_export;
 mod ward_import;
 mod ward_ledger;
@@ -156,6 +159,8 @@ pub fn routes() -> Router<AppState> {
         .merge(ward_codes::routes())
         .merge(admin_common::routes())
         .merge(ward_common::routes())
+        .merge(desk::routes())
+        .merge(ward_desk::routes())
 }
 
 pub fn render(t: &impl Template) -> Result<Html<String>, WebError> {

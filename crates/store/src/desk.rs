@@ -1,0 +1,433 @@
+//! The inquiry desk's records (問合せ窓口): inquiries with their sealed
+//! payload and note, the voucher re-issue queue, changes of address for the
+//! ward, and the ward's complaints record (shared by every job). Sealed
+//! columns are opaque bytes here; the service seals and opens them.
+
+use crate::{Result, Tx};
+use sqlx::FromRow;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct InquiryRow {
+    pub id: i64,
+    pub contract_id: i64,
+    pub purpose: String,
+    pub kind: String,
+    pub person_id: Option<i64>,
+    pub seal_ref: String,
+    pub payload: Vec<u8>,
+    pub caller_items: String,
+    pub purpose_read: i64,
+    pub note: Option<Vec<u8>>,
+    pub note_state: String,
+    pub note_flags: String,
+    pub reviewed_at: Option<String>,
+    pub reviewed_by: Option<String>,
+    pub received_at: String,
+    pub user_id: Option<i64>,
+    pub operator: String,
+}
+
+const INQUIRY_COLS: &str = "id, contract_id, purpose, kind, person_id, seal_ref, payload, \
+    caller_items, purpose_read, note, note_state, note_flags, reviewed_at, reviewed_by, \
+    received_at, user_id, operator";
+
+pub struct NewInquiry<'a> {
+    pub contract_id: i64,
+    pub purpose: &'a str,
+    pub kind: &'a str,
+    pub person_id: Option<i64>,
+    pub seal_ref: &'a str,
+    pub payload: &'a [u8],
+    pub caller_items: &'a str,
+    pub purpose_read: bool,
+    pub note: Option<&'a [u8]>,
+    pub note_state: &'a str,
+    pub note_flags: &'a str,
+    pub received_at: &'a str,
+    pub user_id: Option<i64>,
+    pub operator: &'a str,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ReissueRow {
+    pub id: i64,
+    pub contract_id: i64,
+    pub inquiry_id: i64,
+    pub campaign_id: i64,
+    pub person_id: i64,
+    pub queued_at: String,
+    pub print_run_id: Option<i64>,
+    pub printed_at: Option<String>,
+}
+
+const REISSUE_COLS: &str =
+    "id, contract_id, inquiry_id, campaign_id, person_id, queued_at, print_run_id, printed_at";
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AddressChangeRow {
+    pub id: i64,
+    pub contract_id: i64,
+    pub inquiry_id: i64,
+    pub ward_person_id: Option<i64>,
+    pub seal_ref: String,
+    pub sealed: Vec<u8>,
+    pub received_at: String,
+    pub handled_at: Option<String>,
+    pub handled_by: Option<String>,
+}
+
+const ADDRESS_COLS: &str = "id, contract_id, inquiry_id, ward_person_id, seal_ref, sealed, \
+    received_at, handled_at, handled_by";
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ComplaintRow {
+    pub id: i64,
+    pub job_id: i64,
+    pub contract_id: Option<i64>,
+    pub source: String,
+    pub source_id: Option<i64>,
+    pub received_on: String,
+    pub channel: String,
+    pub seal_ref: String,
+    pub summary: Vec<u8>,
+    pub answered_on: Option<String>,
+    pub answer: Option<Vec<u8>>,
+    pub reported_on: Option<String>,
+    pub created_at: String,
+    pub created_by: String,
+    pub updated_at: Option<String>,
+    pub updated_by: Option<String>,
+}
+
+const COMPLAINT_COLS: &str = "id, job_id, contract_id, source, source_id, received_on, channel, \
+    seal_ref, summary, answered_on, answer, reported_on, created_at, created_by, updated_at, \
+    updated_by";
+
+pub struct NewComplaint<'a> {
+    pub job_id: i64,
+    pub contract_id: Option<i64>,
+    pub source: &'a str,
+    pub source_id: Option<i64>,
+    pub received_on: &'a str,
+    pub channel: &'a str,
+    pub seal_ref: &'a str,
+    pub summary: &'a [u8],
+    pub reported_on: Option<&'a str>,
+    pub created_at: &'a str,
+    pub created_by: &'a str,
+}
+
+/// What the ward writes back on a complaint.
+pub struct ComplaintUpdate<'a> {
+    pub answered_on: Option<&'a str>,
+    pub answer: Option<&'a [u8]>,
+    pub reported_on: Option<&'a str>,
+    pub at: &'a str,
+    pub by: &'a str,
+}
+
+impl Tx {
+    pub async fn insert_inquiry(&mut self, n: &NewInquiry<'_>) -> Result<i64> {
+        let sql = self.sql(
+            "INSERT INTO desk_inquiries (contract_id, purpose, kind, person_id, seal_ref, payload, \
+             caller_items, purpose_read, note, note_state, note_flags, received_at, user_id, operator) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+        );
+        let (id,): (i64,) = sqlx::query_as(&sql)
+            .bind(n.contract_id)
+            .bind(n.purpose)
+            .bind(n.kind)
+            .bind(n.person_id)
+            .bind(n.seal_ref)
+            .bind(n.payload)
+            .bind(n.caller_items)
+            .bind(i64::from(n.purpose_read))
+            .bind(n.note)
+            .bind(n.note_state)
+            .bind(n.note_flags)
+            .bind(n.received_at)
+            .bind(n.user_id)
+            .bind(n.operator)
+            .fetch_one(&mut *self.inner)
+            .await?;
+        Ok(id)
+    }
+
+    pub async fn inquiry(&mut self, contract_id: i64, id: i64) -> Result<Option<InquiryRow>> {
+        let sql = self
+            .sql(&format!(
+                "SELECT {INQUIRY_COLS} FROM desk_inquiries WHERE contract_id = $1 AND id = $2"
+            ))
+            .into_owned();
+        Ok(sqlx::query_as(&sql)
+            .bind(contract_id)
+            .bind(id)
+            .fetch_optional(&mut *self.inner)
+            .await?)
+    }
+
+    /// The contract's inquiries, newest first; `state` filters on the
+    /// note's state (e.g. only the held ones).
+    pub async fn inquiries(
+        &mut self,
+        contract_id: i64,
+        state: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<InquiryRow>> {
+        let filter = if state.is_some() {
+            " AND note_state = $3"
+        } else {
+            ""
+        };
+        let sql = self
+            .sql(&format!(
+                "SELECT {INQUIRY_COLS} FROM desk_inquiries WHERE contract_id = $1{filter} \
+                 ORDER BY id DESC LIMIT $2"
+            ))
+            .into_owned();
+        let mut q = sqlx::query_as(&sql).bind(contract_id).bind(limit);
+        if let Some(s) = state {
+            q = q.bind(s);
+        }
+        Ok(q.fetch_all(&mut *self.inner).await?)
+    }
+
+    /// Move a held note on: released (kept) or deleted (the sealed text is
+    /// overwritten with NULL). Only a held note moves; returns whether it did.
+    pub async fn review_inquiry_note(
+        &mut self,
+        contract_id: i64,
+        id: i64,
+        release: bool,
+        at: &str,
+        by: &str,
+    ) -> Result<bool> {
+        let sql = if release {
+            "UPDATE desk_inquiries SET note_state = 'released', reviewed_at = $3, reviewed_by = $4 \
+             WHERE contract_id = $1 AND id = $2 AND note_state = 'held'"
+        } else {
+            "UPDATE desk_inquiries SET note_state = 'deleted', note = NULL, reviewed_at = $3, \
+             reviewed_by = $4 WHERE contract_id = $1 AND id = $2 AND note_state = 'held'"
+        };
+        let sql = self.sql(sql);
+        let n = sqlx::query(&sql)
+            .bind(contract_id)
+            .bind(id)
+            .bind(at)
+            .bind(by)
+            .execute(&mut *self.inner)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn insert_reissue(
+        &mut self,
+        contract_id: i64,
+        inquiry_id: i64,
+        campaign_id: i64,
+        person_id: i64,
+        at: &str,
+    ) -> Result<i64> {
+        let sql = self.sql(
+            "INSERT INTO desk_reissues (contract_id, inquiry_id, campaign_id, person_id, queued_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        );
+        let (id,): (i64,) = sqlx::query_as(&sql)
+            .bind(contract_id)
+            .bind(inquiry_id)
+            .bind(campaign_id)
+            .bind(person_id)
+            .bind(at)
+            .fetch_one(&mut *self.inner)
+            .await?;
+        Ok(id)
+    }
+
+    /// Re-issues of the contract: the queued ones (not yet printed), or
+    /// the last `limit` printed ones.
+    pub async fn reissues(
+        &mut self,
+        contract_id: i64,
+        printed: bool,
+        limit: i64,
+    ) -> Result<Vec<ReissueRow>> {
+        let cond = if printed {
+            "print_run_id IS NOT NULL ORDER BY id DESC"
+        } else {
+            "print_run_id IS NULL ORDER BY id"
+        };
+        let sql = self
+            .sql(&format!(
+                "SELECT {REISSUE_COLS} FROM desk_reissues WHERE contract_id = $1 AND {cond} LIMIT $2"
+            ))
+            .into_owned();
+        Ok(sqlx::query_as(&sql)
+            .bind(contract_id)
+            .bind(limit)
+            .fetch_all(&mut *self.inner)
+            .await?)
+    }
+
+    /// Mark queued re-issues as printed in `run_id`. Only still-queued rows
+    /// change; returns how many did.
+    pub async fn mark_reissues_printed(
+        &mut self,
+        ids: &[i64],
+        run_id: i64,
+        at: &str,
+    ) -> Result<u64> {
+        let mut n = 0;
+        let sql = self.sql(
+            "UPDATE desk_reissues SET print_run_id = $1, printed_at = $2 \
+             WHERE id = $3 AND print_run_id IS NULL",
+        );
+        for id in ids {
+            n += sqlx::query(&sql)
+                .bind(run_id)
+                .bind(at)
+                .bind(*id)
+                .execute(&mut *self.inner)
+                .await?
+                .rows_affected();
+        }
+        Ok(n)
+    }
+
+    pub async fn insert_address_change(
+        &mut self,
+        contract_id: i64,
+        inquiry_id: i64,
+        ward_person_id: Option<i64>,
+        seal_ref: &str,
+        sealed: &[u8],
+        at: &str,
+    ) -> Result<i64> {
+        let sql = self.sql(
+            "INSERT INTO desk_address_changes (contract_id, inquiry_id, ward_person_id, seal_ref, \
+             sealed, received_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        );
+        let (id,): (i64,) = sqlx::query_as(&sql)
+            .bind(contract_id)
+            .bind(inquiry_id)
+            .bind(ward_person_id)
+            .bind(seal_ref)
+            .bind(sealed)
+            .bind(at)
+            .fetch_one(&mut *self.inner)
+            .await?;
+        Ok(id)
+    }
+
+    /// Changes of address, open ones first, then newest.
+    pub async fn address_changes(&mut self, limit: i64) -> Result<Vec<AddressChangeRow>> {
+        let sql = self
+            .sql(&format!(
+                "SELECT {ADDRESS_COLS} FROM desk_address_changes \
+                 ORDER BY CASE WHEN handled_at IS NULL THEN 0 ELSE 1 END, id DESC LIMIT $1"
+            ))
+            .into_owned();
+        Ok(sqlx::query_as(&sql)
+            .bind(limit)
+            .fetch_all(&mut *self.inner)
+            .await?)
+    }
+
+    pub async fn mark_address_change_handled(
+        &mut self,
+        id: i64,
+        at: &str,
+        by: &str,
+    ) -> Result<bool> {
+        let sql = self.sql(
+            "UPDATE desk_address_changes SET handled_at = $1, handled_by = $2 \
+             WHERE id = $3 AND handled_at IS NULL",
+        );
+        let n = sqlx::query(&sql)
+            .bind(at)
+            .bind(by)
+            .bind(id)
+            .execute(&mut *self.inner)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn insert_complaint(&mut self, c: &NewComplaint<'_>) -> Result<i64> {
+        let sql = self.sql(
+            "INSERT INTO complaints (job_id, contract_id, source, source_id, received_on, channel, \
+             seal_ref, summary, reported_on, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        );
+        let (id,): (i64,) = sqlx::query_as(&sql)
+            .bind(c.job_id)
+            .bind(c.contract_id)
+            .bind(c.source)
+            .bind(c.source_id)
+            .bind(c.received_on)
+            .bind(c.channel)
+            .bind(c.seal_ref)
+            .bind(c.summary)
+            .bind(c.reported_on)
+            .bind(c.created_at)
+            .bind(c.created_by)
+            .fetch_one(&mut *self.inner)
+            .await?;
+        Ok(id)
+    }
+
+    /// The complaints record, unanswered first, then newest.
+    pub async fn complaints(&mut self, limit: i64) -> Result<Vec<ComplaintRow>> {
+        let sql = self
+            .sql(&format!(
+                "SELECT {COMPLAINT_COLS} FROM complaints \
+                 ORDER BY CASE WHEN answered_on IS NULL THEN 0 ELSE 1 END, id DESC LIMIT $1"
+            ))
+            .into_owned();
+        Ok(sqlx::query_as(&sql)
+            .bind(limit)
+            .fetch_all(&mut *self.inner)
+            .await?)
+    }
+
+    pub async fn complaint(&mut self, id: i64) -> Result<Option<ComplaintRow>> {
+        let sql = self
+            .sql(&format!(
+                "SELECT {COMPLAINT_COLS} FROM complaints WHERE id = $1"
+            ))
+            .into_owned();
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.inner)
+            .await?)
+    }
+
+    pub async fn update_complaint(&mut self, id: i64, u: &ComplaintUpdate<'_>) -> Result<bool> {
+        let sql = self.sql(
+            "UPDATE complaints SET answered_on = $1, answer = $2, reported_on = $3, \
+             updated_at = $4, updated_by = $5 WHERE id = $6",
+        );
+        let n = sqlx::query(&sql)
+            .bind(u.answered_on)
+            .bind(u.answer)
+            .bind(u.reported_on)
+            .bind(u.at)
+            .bind(u.by)
+            .bind(id)
+            .execute(&mut *self.inner)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// The ward record a contract-vault person was provided from.
+    pub async fn person_source(&mut self, vault_id: i64, person_id: i64) -> Result<Option<i64>> {
+        let sql = self.sql("SELECT source_person_id FROM persons WHERE vault_id = $1 AND id = $2");
+        let row: Option<(Option<i64>,)> = sqlx::query_as(&sql)
+            .bind(vault_id)
+            .bind(person_id)
+            .fetch_optional(&mut *self.inner)
+            .await?;
+        Ok(row.and_then(|r| r.0))
+    }
+}
