@@ -112,10 +112,7 @@ async fn operator_finds_by_every_key_and_records_each_inquiry(b: Browser) {
     b.find("#q").await.send_keys("\u{E007}").await.unwrap();
     let caller = format!("{base}/persons/{}", p.id);
     b.wait_for_path(&caller).await;
-    assert!(
-        b.count("a[href^='tel:']").await == 1,
-        "tel link"
-    );
+    assert!(b.count("a[href^='tel:']").await == 1, "tel link");
 
     // Each inquiry type through its own form.
     b.fill("#note-reissue", "紛失したとのこと").await;
