@@ -494,7 +494,7 @@ impl Service {
             if let Some(tokens) = query_tokens(&key, item, &q.text) {
                 for id in op
                     .tx
-                    .persons_with_tokens(vault.id, &tokens, limit * 4)
+                    .persons_with_all_tokens(vault.id, &tokens, limit * 4)
                     .await?
                 {
                     candidates.push((id, item));
