@@ -431,3 +431,54 @@ impl Tx {
         Ok(row.and_then(|r| r.0))
     }
 }
+
+impl Tx {
+    /// Persons of a vault holding every one of the tokens, found from the
+    /// first token's index entries. `CROSS JOIN` fixes SQLite's join order:
+    /// left to itself it may walk the whole vault in id order (for the
+    /// `ORDER BY … LIMIT`), which grows with the vault; PostgreSQL plans
+    /// it as an inner join either way.
+    pub async fn persons_with_all_tokens(
+        &mut self,
+        vault_id: i64,
+        tokens: &[Vec<u8>],
+        limit: i64,
+    ) -> Result<Vec<i64>> {
+        let Some((first, rest)) = tokens.split_first() else {
+            return Ok(Vec::new());
+        };
+        let mut sql = String::from(
+            "SELECT s.person_id FROM person_search s CROSS JOIN persons p \
+             WHERE s.token = $2 AND p.id = s.person_id AND p.vault_id = $1",
+        );
+        for i in 0..rest.len() {
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM person_search t WHERE t.person_id = s.person_id AND t.token = ${})",
+                i + 3
+            ));
+        }
+        sql.push_str(&format!(" ORDER BY s.person_id LIMIT ${}", rest.len() + 3));
+        let sql = self.sql(&sql).into_owned();
+        let mut q = sqlx::query_as::<_, (i64,)>(&sql)
+            .bind(vault_id)
+            .bind(first.as_slice());
+        for t in rest {
+            q = q.bind(t.as_slice());
+        }
+        let rows = q.bind(limit).fetch_all(&mut *self.inner).await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// How many index entries a token has, counted up to `cap` (bounded
+    /// work): a search starts from its rarest token.
+    pub async fn token_frequency(&mut self, token: &[u8], cap: i64) -> Result<i64> {
+        let sql = self
+            .sql("SELECT COUNT(*) FROM (SELECT 1 FROM person_search WHERE token = $1 LIMIT $2) x");
+        let (n,): (i64,) = sqlx::query_as(&sql)
+            .bind(token)
+            .bind(cap)
+            .fetch_one(&mut *self.inner)
+            .await?;
+        Ok(n)
+    }
+}
