@@ -491,17 +491,7 @@ impl Service {
         let limit = q.limit.clamp(1, 200);
         let mut candidates: Vec<(i64, Item)> = Vec::new();
         for item in SEARCHABLE.into_iter().filter(|i| op.allowed.contains(*i)) {
-            if let Some(mut tokens) = query_tokens(&key, item, &q.text) {
-                // Start from the rarest token: a common bigram (タカ) has
-                // tens of thousands of entries in a large vault.
-                if tokens.len() > 1 {
-                    let mut counted = Vec::with_capacity(tokens.len());
-                    for t in tokens {
-                        counted.push((op.tx.token_frequency(&t, 2000).await?, t));
-                    }
-                    counted.sort_by_key(|c| c.0);
-                    tokens = counted.into_iter().map(|c| c.1).collect();
-                }
+            if let Some(tokens) = query_tokens(&key, item, &q.text) {
                 for id in op
                     .tx
                     .persons_with_all_tokens(vault.id, &tokens, limit * 4)

@@ -468,17 +468,4 @@ impl Tx {
         let rows = q.bind(limit).fetch_all(&mut *self.inner).await?;
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
-
-    /// How many index entries a token has, counted up to `cap` (bounded
-    /// work): a search starts from its rarest token.
-    pub async fn token_frequency(&mut self, token: &[u8], cap: i64) -> Result<i64> {
-        let sql = self
-            .sql("SELECT COUNT(*) FROM (SELECT 1 FROM person_search WHERE token = $1 LIMIT $2) x");
-        let (n,): (i64,) = sqlx::query_as(&sql)
-            .bind(token)
-            .bind(cap)
-            .fetch_one(&mut *self.inner)
-            .await?;
-        Ok(n)
-    }
 }
