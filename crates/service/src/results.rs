@@ -55,17 +55,31 @@ impl Service {
             )
             .await?;
         let (vault, key) = self.vault(&mut op.tx, Some(contract)).await?;
-        let Some(row) = op.tx.load_items(vault.id, &[person_id], &[]).await?.pop() else {
+        if !put_result(&mut op.tx, vault.id, &key, person_id, item, value).await? {
             op.finish(&[person_id], "not found").await?;
             return Err(ServiceError::not_found());
-        };
-        let sealed = key.seal(
-            &field_aad(vault.id, &row.person_key, item),
-            value.as_bytes(),
-        )?;
-        op.tx.put_items(person_id, &[(item.code(), sealed)]).await?;
+        }
         op.finish(&[person_id], &format!("{} recorded", item.code()))
             .await?;
         Ok(())
     }
+}
+
+/// Seal `text` as `item` of one person of a vault, inside the caller's
+/// operation (calls and visits write their 勧奨結果 this way too). False
+/// when the vault has no such person.
+pub(crate) async fn put_result(
+    tx: &mut itaku_store::Tx,
+    vault_id: i64,
+    key: &itaku_crypto::DataKey,
+    person_id: i64,
+    item: Item,
+    text: &str,
+) -> Result<bool> {
+    let Some(row) = tx.load_items(vault_id, &[person_id], &[]).await?.pop() else {
+        return Ok(false);
+    };
+    let sealed = key.seal(&field_aad(vault_id, &row.person_key, item), text.as_bytes())?;
+    tx.put_items(person_id, &[(item.code(), sealed)]).await?;
+    Ok(true)
 }

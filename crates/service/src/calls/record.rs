@@ -4,7 +4,7 @@
 use super::{CallOutcome, CallRules};
 use crate::contact::codes::{load_codes, CodeList};
 use crate::error::{Result, ServiceError};
-use crate::persons::field_aad;
+use crate::results::put_result;
 use crate::time::{jst_display, ts};
 use crate::{Actor, Service};
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
@@ -230,7 +230,18 @@ impl Service {
                 report.outcome.label(),
                 labels
             );
-            write_result(&mut op.tx, vault.id, &key, person_id, &text).await?;
+            if !put_result(
+                &mut op.tx,
+                vault.id,
+                &key,
+                person_id,
+                Item::KanshoKekka,
+                &text,
+            )
+            .await?
+            {
+                return Err(ServiceError::not_found());
+            }
         }
         op.finish(
             &[person_id],
@@ -299,26 +310,6 @@ impl Service {
         }
         Ok(out)
     }
-}
-
-/// Put the call's result on the person as 勧奨結果, for the return.
-async fn write_result(
-    tx: &mut itaku_store::Tx,
-    vault_id: i64,
-    key: &DataKey,
-    person_id: i64,
-    text: &str,
-) -> Result<()> {
-    let Some(row) = tx.load_items(vault_id, &[person_id], &[]).await?.pop() else {
-        return Err(ServiceError::not_found());
-    };
-    let sealed = key.seal(
-        &field_aad(vault_id, &row.person_key, Item::KanshoKekka),
-        text.as_bytes(),
-    )?;
-    tx.put_items(person_id, &[(Item::KanshoKekka.code(), sealed)])
-        .await?;
-    Ok(())
 }
 
 /// 「（理由: 忙しい・費用／要望: 受診券の再発行）」 for a result line.

@@ -9,7 +9,7 @@ use super::codes::parse_visit_code;
 use super::{age_band_label, items, sex_label};
 use crate::contact::codes::CodeList;
 use crate::error::{Result, ServiceError};
-use crate::persons::field_aad;
+use crate::results::put_result;
 use crate::time::{jst_date, jst_display};
 use crate::{Actor, Service};
 use itaku_core::{ContractId, Item};
@@ -252,7 +252,7 @@ impl Service {
             )
             .await?;
         if outcome.contacted() {
-            // 勧奨結果, as results.rs records it: sealed on the person.
+            // 勧奨結果 on the person, sealed as results.rs records it.
             let reason_labels = labels(&reasons, &reason_list);
             let request_labels = labels(&requests, &request_list);
             let mut text = format!(
@@ -266,14 +266,18 @@ impl Service {
             if !request_labels.is_empty() {
                 text.push_str(&format!("／要望: {request_labels}"));
             }
-            let Some(row) = op.tx.load_items(vault.id, &[t.person_id], &[]).await?.pop() else {
+            if !put_result(
+                &mut op.tx,
+                vault.id,
+                &key,
+                t.person_id,
+                Item::KanshoKekka,
+                &text,
+            )
+            .await?
+            {
                 return Err(ServiceError::not_found());
-            };
-            let item = Item::KanshoKekka;
-            let sealed = key.seal(&field_aad(vault.id, &row.person_key, item), text.as_bytes())?;
-            op.tx
-                .put_items(t.person_id, &[(item.code(), sealed)])
-                .await?;
+            }
         }
         op.finish(
             &[t.person_id],
