@@ -75,4 +75,58 @@ pub enum AnalysisError {
     /// A seed is not 64 hexadecimal digits.
     #[error("乱数の種（シード）は 16 進数 64 桁で指定してください。")]
     InvalidSeed,
+
+    /// A count table is inconsistent (e.g. more attended than assigned).
+    #[error("集計表の値が不正です: {detail}。元の集計を確認してください。")]
+    InvalidCounts {
+        /// What is wrong, in Japanese.
+        detail: String,
+    },
+
+    /// A group has nobody in it, so its rate is undefined.
+    #[error(
+        "「{group}」の人数が 0 のため、率を計算できません。対象の区分や群を見直してください。"
+    )]
+    EmptyGroup {
+        /// The group's name.
+        group: String,
+    },
+
+    /// A parameter is outside its allowed range.
+    #[error("設定値「{name}」が範囲外です（{detail}）。値を直してください。")]
+    InvalidParameter {
+        /// The parameter's name.
+        name: String,
+        /// The allowed range, in Japanese.
+        detail: String,
+    },
+
+    /// The logistic regression did not converge within the iteration limit.
+    #[error("ロジスティック回帰が {iterations} 回の反復で収束しませんでした。区分をまとめるか、説明変数を減らしてください。")]
+    NotConverged {
+        /// Iterations performed.
+        iterations: u32,
+    },
+
+    /// The outcome is (quasi-)completely separated by the covariates, so the
+    /// maximum-likelihood estimate does not exist.
+    #[error("ロジスティック回帰で完全分離が起きています（項目「{term}」で受診・未受診がほぼ完全に分かれています）。推定値が存在しないため、その区分を他とまとめるか、モデルから外してください。")]
+    Separation {
+        /// The term whose coefficient diverged.
+        term: String,
+    },
+
+    /// The design matrix has linearly dependent columns (e.g. an empty segment).
+    #[error("ロジスティック回帰の説明変数が互いに従属しています（項目「{term}」）。人数が 0 の区分や、常に同じ値の項目を外してください。")]
+    Singular {
+        /// The first term found dependent.
+        term: String,
+    },
+
+    /// Small-cell suppression cannot protect a cell without hiding a total.
+    #[error("秘匿処理ができません: {detail}。表の区分をまとめてから公表してください。")]
+    SuppressionImpossible {
+        /// Why, in Japanese.
+        detail: String,
+    },
 }

@@ -72,6 +72,7 @@
 mod allocate;
 mod balance;
 mod design;
+pub mod effect;
 mod error;
 pub mod stats;
 mod units;
