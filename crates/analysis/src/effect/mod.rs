@@ -19,7 +19,7 @@ mod fisher;
 mod proportion;
 // TODO-WIP mod recommend;
 // TODO-WIP mod srm;
-// TODO-WIP mod stratified;
+mod stratified;
 // TODO-WIP mod suppress;
 mod two_arm;
 // TODO-WIP mod uplift;
@@ -35,7 +35,7 @@ pub use fisher::{fisher_exact, FisherTest, FISHER_TOLERANCE};
 pub use proportion::{wilson, Proportion};
 // TODO-WIP pub use recommend::{recommendations, Recommendation, Verdict};
 // TODO-WIP pub use srm::{sample_ratio_mismatch, srm_by_stratum, StratumSrm};
-// TODO-WIP pub use stratified::{mantel_haenszel, MantelHaenszel, Stratum};
+pub use stratified::{mantel_haenszel, MantelHaenszel, MhDifference, Stratum};
 // TODO-WIP pub use suppress::{suppress, SuppressedTable, SuppressionRule};
 pub use two_arm::{
     compare, ArmCounts, ChiSquareTest, RatioEstimate, RiskDifference, TwoArmComparison, TwoByTwo,
