@@ -13,8 +13,8 @@
 // TODO-WIP mod adjust;
 mod fisher;
 // TODO-WIP mod itt;
-// TODO-WIP mod linalg;
-// TODO-WIP mod logistic;
+mod linalg;
+mod logistic;
 // TODO-WIP mod power;
 mod proportion;
 // TODO-WIP mod recommend;
@@ -27,10 +27,10 @@ mod two_arm;
 // TODO-WIP pub use adjust::{benjamini_hochberg, holm};
 pub use fisher::{fisher_exact, FisherTest, FISHER_TOLERANCE};
 // TODO-WIP pub use itt::{itt_analysis, ComplierEffect, IttAnalysis};
-// TODO-WIP pub use logistic::{
-// TODO-WIP     fit_logistic, logistic_effect, DesignSpec, LogisticEffect, LogisticFit, LogisticOptions,
-// TODO-WIP     Term,
-// TODO-WIP };
+pub use logistic::{
+    fit_logistic, logistic_effect, Coefficient, DesignSpec, LogisticEffect, LogisticFit,
+    LogisticOptions, Term,
+};
 // TODO-WIP pub use power::{power_two_proportions, sample_size_two_proportions, PowerResult, SampleSize};
 pub use proportion::{wilson, Proportion};
 // TODO-WIP pub use recommend::{recommendations, Recommendation, Verdict};

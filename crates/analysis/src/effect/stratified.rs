@@ -200,7 +200,7 @@ fn breslow_day(strata: &[Stratum], psi: f64) -> (Option<ChiSquareTest>, Option<C
         }
         let e = expected_a(n1, n0, m1, psi);
         let v = 1.0 / (1.0 / e + 1.0 / (n1 - e) + 1.0 / (m1 - e) + 1.0 / (n0 - m1 + e));
-        if !(v > 0.0 && v.is_finite()) {
+        if !v.is_finite() || v <= 0.0 {
             continue;
         }
         bd += (a - e).powi(2) / v;
