@@ -33,7 +33,7 @@ pub struct StratumBalance {
 }
 
 /// Result of the sample-ratio check.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SampleRatio {
     /// The test performed, for the report.
     pub method: String,

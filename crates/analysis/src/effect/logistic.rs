@@ -72,18 +72,21 @@ pub struct DesignSpec {
 }
 
 impl DesignSpec {
-    /// The terms for `rows`: intercept, [arm], age, [female if both sexes
-    /// occur], segment dummies for every segment but the first in sorted
+    /// The terms for `rows`: intercept, [arm], [age if it varies], [female if
+    /// both sexes occur], segment dummies for every segment but the first in sorted
     /// order, [arm × the same segments].
     pub fn terms(&self, rows: &[PersonRow]) -> Vec<Term> {
         let segments: BTreeSet<&str> = rows.iter().map(|r| r.segment.as_str()).collect();
         let both_sexes =
             rows.iter().any(|r| r.sex == Sex::Female) && rows.iter().any(|r| r.sex == Sex::Male);
+        let ages_vary = rows.windows(2).any(|w| w[0].age != w[1].age);
         let mut terms = vec![Term::Intercept];
         if self.arm {
             terms.push(Term::Treated);
         }
-        terms.push(Term::Age);
+        if ages_vary {
+            terms.push(Term::Age);
+        }
         if both_sexes {
             terms.push(Term::Female);
         }

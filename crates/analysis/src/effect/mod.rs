@@ -10,39 +10,40 @@
 //! **control** arm (通知のみ); a positive risk difference means the call arm
 //! attended more.
 
-// TODO-WIP mod adjust;
+mod adjust;
 mod fisher;
-// TODO-WIP mod itt;
+mod itt;
 mod linalg;
 mod logistic;
-// TODO-WIP mod power;
+mod power;
 mod proportion;
-// TODO-WIP mod recommend;
-// TODO-WIP mod srm;
+mod recommend;
+mod srm;
 mod stratified;
-// TODO-WIP mod suppress;
+mod suppress;
 mod two_arm;
-// TODO-WIP mod uplift;
+mod uplift;
 
-// TODO-WIP pub use adjust::{benjamini_hochberg, holm};
+pub use adjust::{benjamini_hochberg, holm};
 pub use fisher::{fisher_exact, FisherTest, FISHER_TOLERANCE};
-// TODO-WIP pub use itt::{itt_analysis, ComplierEffect, IttAnalysis};
+pub use itt::{itt_analysis, ComplierEffect, IttAnalysis, REACHED_ONLY_LABEL};
 pub use logistic::{
     fit_logistic, logistic_effect, Coefficient, DesignSpec, LogisticEffect, LogisticFit,
     LogisticOptions, Term,
 };
-// TODO-WIP pub use power::{power_two_proportions, sample_size_two_proportions, PowerResult, SampleSize};
+pub use power::{power_two_proportions, sample_size_two_proportions, PowerResult, SampleSize};
 pub use proportion::{wilson, Proportion};
-// TODO-WIP pub use recommend::{recommendations, Recommendation, Verdict};
-// TODO-WIP pub use srm::{sample_ratio_mismatch, srm_by_stratum, StratumSrm};
+pub use recommend::{recommendations, Recommendation, Verdict};
+pub use srm::{sample_ratio_mismatch, srm_by_stratum, StratumSrm};
 pub use stratified::{mantel_haenszel, MantelHaenszel, MhDifference, Stratum};
-// TODO-WIP pub use suppress::{suppress, SuppressedTable, SuppressionRule};
+pub use suppress::{suppress, SuppressedTable, SuppressionRule};
 pub use two_arm::{
     compare, ArmCounts, ChiSquareTest, RatioEstimate, RiskDifference, TwoArmComparison, TwoByTwo,
 };
-// TODO-WIP pub use uplift::{
-// TODO-WIP     qini_curve, segment_effects, t_learner, QiniCurve, QiniPoint, SegmentEffect, TLearner,
-// TODO-WIP };
+pub use uplift::{
+    qini_curve, segment_effects, segment_tables, t_learner, QiniCurve, QiniPoint, SegmentEffect,
+    TLearner,
+};
 
 use serde::Serialize;
 
