@@ -213,3 +213,37 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn counts_report_pools_ranks_and_checks_allocation() {
+    use itaku_analysis::effect::{analyse_counts, ArmWeights};
+    let s = strata(&SEGMENTS);
+    let w = ArmWeights {
+        control: 1,
+        treated: 1,
+    };
+    let r = analyse_counts(&s, Some(w), Level::NINETY_FIVE).unwrap();
+    // Pooled: 87/300 treated vs 68/300 control.
+    assert_eq!(
+        (r.overall.table.treated.attended, r.overall.table.treated.n),
+        (87, 300)
+    );
+    assert_eq!(
+        (r.overall.table.control.attended, r.overall.table.control.n),
+        (68, 300)
+    );
+    assert_eq!(r.strata.len(), 3);
+    assert_eq!(r.strata[0].segment, "層0"); // 30 vs 18 per 100: the largest difference
+    assert_eq!(r.recommendations.len(), 3);
+    assert!(close(
+        r.mantel_haenszel.odds_ratio.unwrap().estimate,
+        REFERENCE[1][0],
+        1e-12
+    ));
+    let srm = r.sample_ratio.unwrap();
+    assert_eq!(srm.observed, vec![300, 300]);
+    assert!(!srm.mismatch && r.sample_ratio_by_stratum.len() == 3);
+    let json =
+        serde_json::to_string(&analyse_counts(&s, None, Level::NINETY_FIVE).unwrap()).unwrap();
+    assert!(json.contains("\"breslow_day_tarone\"") && json.contains("\"sample_ratio\":null"));
+}

@@ -8,7 +8,6 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::linalg::{cholesky, inverse, solve};
-use super::two_arm::ChiSquareTest;
 use super::{Group, Interval, Level, PersonRow, Sex};
 use crate::error::AnalysisError;
 use crate::stats::normal_two_sided_p;
@@ -57,7 +56,7 @@ impl Term {
         f64::from(u8::from(v))
     }
 
-    fn involves_arm(&self) -> bool {
+    pub(crate) fn involves_arm(&self) -> bool {
         matches!(self, Term::Treated | Term::TreatedBySegment(_))
     }
 }
@@ -234,9 +233,20 @@ pub fn fit_logistic(
     while iterations < options.max_iterations {
         iterations += 1;
         let (info, score) = information(&x, &y, &eta, p);
-        let l = cholesky(&info, p).map_err(|j| AnalysisError::Singular {
-            term: terms[j].label(),
-        })?;
+        let l = match cholesky(&info, p) {
+            Ok(l) => l,
+            Err(j) => {
+                // Weights of separated persons vanish and can make the
+                // information singular mid-way: name the separation, which is
+                // the cause, rather than the symptom.
+                if iterations > 1 {
+                    check_separation(terms, &x, &eta, &beta, p)?;
+                }
+                return Err(AnalysisError::Singular {
+                    term: terms[j].label(),
+                });
+            }
+        };
         let step = solve(&l, p, &score);
         for (b, s) in beta.iter_mut().zip(&step) {
             *b += s;
@@ -362,41 +372,4 @@ fn check_separation(
         }),
         None => Ok(()),
     }
-}
-
-/// The arm's effect from the model: the full fit, the fit without any arm
-/// term, and the likelihood-ratio test between them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LogisticEffect {
-    /// The model asked for.
-    pub full: LogisticFit,
-    /// The same model without the arm and arm × segment terms.
-    pub reduced: LogisticFit,
-    /// D(reduced) − D(full) on (number of arm terms) df.
-    pub lr_arm: ChiSquareTest,
-}
-
-/// Fits `spec` (with the arm) and the nested model without it.
-pub fn logistic_effect(
-    rows: &[PersonRow],
-    spec: DesignSpec,
-    options: LogisticOptions,
-    level: Level,
-) -> Result<LogisticEffect, AnalysisError> {
-    let spec = DesignSpec { arm: true, ..spec };
-    let terms = spec.terms(rows);
-    let full = fit_logistic(&terms, rows, options, level)?;
-    let reduced_terms: Vec<Term> = terms
-        .iter()
-        .filter(|t| !t.involves_arm())
-        .cloned()
-        .collect();
-    let reduced = fit_logistic(&reduced_terms, rows, options, level)?;
-    let df = u32::try_from(terms.len() - reduced_terms.len()).unwrap_or(u32::MAX);
-    let lr_arm = ChiSquareTest::new((reduced.deviance - full.deviance).max(0.0), df);
-    Ok(LogisticEffect {
-        full,
-        reduced,
-        lr_arm,
-    })
 }

@@ -15,9 +15,11 @@ mod fisher;
 mod itt;
 mod linalg;
 mod logistic;
+mod logistic_effect;
 mod power;
 mod proportion;
 mod recommend;
+mod report;
 mod srm;
 mod stratified;
 mod suppress;
@@ -27,13 +29,12 @@ mod uplift;
 pub use adjust::{benjamini_hochberg, holm};
 pub use fisher::{fisher_exact, FisherTest, FISHER_TOLERANCE};
 pub use itt::{itt_analysis, ComplierEffect, IttAnalysis, REACHED_ONLY_LABEL};
-pub use logistic::{
-    fit_logistic, logistic_effect, Coefficient, DesignSpec, LogisticEffect, LogisticFit,
-    LogisticOptions, Term,
-};
+pub use logistic::{fit_logistic, Coefficient, DesignSpec, LogisticFit, LogisticOptions, Term};
+pub use logistic_effect::{logistic_effect, LogisticEffect};
 pub use power::{power_two_proportions, sample_size_two_proportions, PowerResult, SampleSize};
 pub use proportion::{wilson, Proportion};
 pub use recommend::{recommendations, Recommendation, Verdict};
+pub use report::{analyse_counts, ArmWeights, CountsReport};
 pub use srm::{sample_ratio_mismatch, srm_by_stratum, StratumSrm};
 pub use stratified::{mantel_haenszel, MantelHaenszel, MhDifference, Stratum};
 pub use suppress::{suppress, SuppressedTable, SuppressionRule};
