@@ -2,7 +2,7 @@
 ITT / reached-only / CACE, sample-ratio mismatch, Holm and BH, power and
 sample size, Qini.
 
-Run: cd crates/analysis/tests/reference && python3 other_methods.py
+Run: python3 crates/analysis/tests/reference/other_methods.py
 """
 import numpy as np
 from scipy.stats import chisquare, false_discovery_control, norm
