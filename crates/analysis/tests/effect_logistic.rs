@@ -309,3 +309,22 @@ proptest! {
         prop_assert!((reduced.deviance - full.null_deviance).abs() < 1e-9 * full.null_deviance);
     }
 }
+
+#[test]
+fn row_order_does_not_matter() {
+    // Rows are summed over covariate patterns in order of first appearance;
+    // reversing the rows changes only the summation order.
+    let rows = data(600);
+    let rev: Vec<PersonRow> = rows.iter().rev().cloned().collect();
+    let spec = DesignSpec {
+        arm: true,
+        interaction: true,
+    };
+    let opts = LogisticOptions::default();
+    let a = logistic_effect(&rows, spec, opts, Level::NINETY_FIVE).unwrap();
+    let b = logistic_effect(&rev, spec, opts, Level::NINETY_FIVE).unwrap();
+    for (x, y) in a.full.coefficients.iter().zip(&b.full.coefficients) {
+        assert!((x.estimate - y.estimate).abs() < 1e-10 && (x.se - y.se).abs() < 1e-10);
+    }
+    assert!((a.lr_arm.statistic - b.lr_arm.statistic).abs() < 1e-9);
+}

@@ -3,7 +3,7 @@
 //! method on the log-likelihood, which for the canonical logit link is the
 //! same iteration): β ← β + (XᵀWX)⁻¹ Xᵀ(y − μ), W = diag(μ(1−μ)).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -215,24 +215,21 @@ pub fn fit_logistic(
             term: Term::Intercept.label(),
         });
     }
-    let x: Vec<f64> = rows
-        .iter()
-        .flat_map(|r| terms.iter().map(move |t| t.value(r)))
-        .collect();
-    let y: Vec<bool> = rows.iter().map(|r| r.attended).collect();
+    // Persons with the same covariates share a row of X, so the likelihood is
+    // summed over covariate patterns with counts: the same estimates and
+    // deviance as one row per person, in a fraction of the time (a campaign's
+    // arm × age × sex × segment has a few hundred patterns, not a million).
+    let g = group_rows(terms, rows);
+    let x = &g.x;
     let mut beta = vec![0.0; p];
-    let mut eta = vec![0.0; n];
-    let mut dev = eta
-        .iter()
-        .zip(&y)
-        .map(|(e, y)| deviance_term(*e, *y))
-        .sum::<f64>();
+    let mut eta = vec![0.0; g.count.len()];
+    let mut dev = g.deviance(&eta);
     let mut iterations = 0;
     let mut converged = false;
     let mut info_chol = Vec::new();
     while iterations < options.max_iterations {
         iterations += 1;
-        let (info, score) = information(&x, &y, &eta, p);
+        let (info, score) = g.information(&eta, p);
         let l = match cholesky(&info, p) {
             Ok(l) => l,
             Err(j) => {
@@ -240,7 +237,7 @@ pub fn fit_logistic(
                 // information singular mid-way: name the separation, which is
                 // the cause, rather than the symptom.
                 if iterations > 1 {
-                    check_separation(terms, &x, &eta, &beta, p)?;
+                    check_separation(terms, &g, &eta, &beta, p)?;
                 }
                 return Err(AnalysisError::Singular {
                     term: terms[j].label(),
@@ -258,7 +255,7 @@ pub fn fit_logistic(
                 .map(|(a, b)| a * b)
                 .sum();
         }
-        let new_dev: f64 = eta.iter().zip(&y).map(|(e, y)| deviance_term(*e, *y)).sum();
+        let new_dev = g.deviance(&eta);
         let change = (new_dev - dev).abs() / (new_dev.abs() + 0.1);
         dev = new_dev;
         info_chol = l;
@@ -267,12 +264,12 @@ pub fn fit_logistic(
             break;
         }
     }
-    check_separation(terms, &x, &eta, &beta, p)?;
+    check_separation(terms, &g, &eta, &beta, p)?;
     if !converged {
         return Err(AnalysisError::NotConverged { iterations });
     }
     // Standard errors from the information at the final β.
-    let (info, _) = information(&x, &y, &eta, p);
+    let (info, _) = g.information(&eta, p);
     if let Ok(l) = cholesky(&info, p) {
         info_chol = l;
     }
@@ -311,29 +308,82 @@ pub fn fit_logistic(
     })
 }
 
-/// XᵀWX and Xᵀ(y − μ) at η.
-fn information(x: &[f64], y: &[bool], eta: &[f64], p: usize) -> (Vec<f64>, Vec<f64>) {
-    let mut info = vec![0.0; p * p];
-    let mut score = vec![0.0; p];
-    for (i, (e, yi)) in eta.iter().zip(y).enumerate() {
-        let mu = sigmoid(*e);
-        let w = mu * (1.0 - mu);
-        let r = f64::from(u8::from(*yi)) - mu;
-        let xi = &x[i * p..(i + 1) * p];
-        for a in 0..p {
-            score[a] += xi[a] * r;
-            let wa = w * xi[a];
-            for b in 0..=a {
-                info[a * p + b] += wa * xi[b];
+/// The data summed over covariate patterns: row k of `x` (k-th pattern in
+/// order of first appearance) occurs `count[k]` times with `events[k]` attenders.
+struct Grouped {
+    x: Vec<f64>,
+    count: Vec<f64>,
+    events: Vec<f64>,
+}
+
+/// Everything a [`Term`] reads from a person; equal keys give equal X rows.
+type PatternKey<'a> = (Group, u64, Sex, &'a str);
+
+fn group_rows(terms: &[Term], rows: &[PersonRow]) -> Grouped {
+    let mut index: HashMap<PatternKey<'_>, usize> = HashMap::new();
+    let mut g = Grouped {
+        x: Vec::new(),
+        count: Vec::new(),
+        events: Vec::new(),
+    };
+    for r in rows {
+        let key = (r.group, r.age.to_bits(), r.sex, r.segment.as_str());
+        let k = *index.entry(key).or_insert_with(|| {
+            g.x.extend(terms.iter().map(|t| t.value(r)));
+            g.count.push(0.0);
+            g.events.push(0.0);
+            g.count.len() - 1
+        });
+        g.count[k] += 1.0;
+        g.events[k] += f64::from(u8::from(r.attended));
+    }
+    g
+}
+
+impl Grouped {
+    /// XᵀWX and Xᵀ(y − nμ) at η.
+    fn information(&self, eta: &[f64], p: usize) -> (Vec<f64>, Vec<f64>) {
+        let mut info = vec![0.0; p * p];
+        let mut score = vec![0.0; p];
+        for (k, e) in eta.iter().enumerate() {
+            let mu = sigmoid(*e);
+            let w = self.count[k] * mu * (1.0 - mu);
+            let r = self.events[k] - self.count[k] * mu;
+            let xk = &self.x[k * p..(k + 1) * p];
+            for a in 0..p {
+                score[a] += xk[a] * r;
+                let wa = w * xk[a];
+                for b in 0..=a {
+                    info[a * p + b] += wa * xk[b];
+                }
             }
         }
-    }
-    for a in 0..p {
-        for b in 0..a {
-            info[b * p + a] = info[a * p + b];
+        for a in 0..p {
+            for b in 0..a {
+                info[b * p + a] = info[a * p + b];
+            }
         }
+        (info, score)
     }
-    (info, score)
+
+    /// −2 ln L over all persons.
+    fn deviance(&self, eta: &[f64]) -> f64 {
+        eta.iter()
+            .enumerate()
+            .map(|(k, e)| {
+                let yes = self.events[k];
+                let no = self.count[k] - yes;
+                let mut d = 0.0;
+                if yes > 0.0 {
+                    d += yes * deviance_term(*e, true);
+                }
+                if no > 0.0 {
+                    d += no * deviance_term(*e, false);
+                }
+                d
+            })
+            .sum()
+    }
 }
 
 /// Separation rule: some fitted probability is within 1e-8 of 0 or 1 and
@@ -343,7 +393,7 @@ fn information(x: &[f64], y: &[bool], eta: &[f64], p: usize) -> (Vec<f64>, Vec<f
 /// one with the largest scaled coefficient.
 fn check_separation(
     terms: &[Term],
-    x: &[f64],
+    g: &Grouped,
     eta: &[f64],
     beta: &[f64],
     p: usize,
@@ -352,15 +402,15 @@ fn check_separation(
     if !extreme {
         return Ok(());
     }
-    let n = eta.len() as f64;
+    let n: f64 = g.count.iter().sum();
     let mut worst: Option<(usize, f64)> = None;
     for (j, t) in terms.iter().enumerate() {
         if *t == Term::Intercept {
             continue;
         }
-        let col = x.iter().skip(j).step_by(p);
-        let mean = col.clone().sum::<f64>() / n;
-        let sd = (col.map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+        let col = || g.x.iter().skip(j).step_by(p).zip(&g.count);
+        let mean = col().map(|(v, c)| v * c).sum::<f64>() / n;
+        let sd = (col().map(|(v, c)| c * (v - mean).powi(2)).sum::<f64>() / n).sqrt();
         let scaled = (beta[j] * sd).abs();
         if scaled > 10.0 && worst.is_none_or(|(_, w)| scaled > w) {
             worst = Some((j, scaled));
