@@ -573,3 +573,19 @@ proptest! {
         prop_assert!((f.mid_p - t.mid_p).abs() <= 1e-12 + 1e-12 * f.mid_p);
     }
 }
+
+#[test]
+fn fisher_underflow_is_zero_not_garbage() {
+    // χ² ≈ 18 000 on a million persons: the true p is about 1e-3900, below any
+    // double; scipy.stats.fisher_exact also returns 0.0.
+    let f = fisher_exact(
+        120_000 + 59_997,
+        500_000 - 179_997,
+        119_997 - 59_997,
+        380_003,
+    );
+    assert_eq!(f.p_value, 0.0);
+    assert_eq!(f.mid_p, 0.0);
+    assert_eq!(f.p_greater, 0.0);
+    assert_eq!(f.p_less, 1.0);
+}

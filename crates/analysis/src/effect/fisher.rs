@@ -30,7 +30,10 @@ pub struct FisherTest {
 /// f(x+1)/f(x) = (n₁−x)(m₁−x) / ((x+1)(n₀−m₁+x+1)) outward from the mode
 /// (where f = 1) and normalised at the end, as R does with its log-density:
 /// no factorials, no overflow, and relative accuracy near machine precision
-/// even for a million persons.
+/// even for a million persons. Tables less probable than 2.2e-308 × the mode
+/// (the smallest normal double) count as probability 0, so a p-value that
+/// small is reported as 0 (scipy does the same) rather than as a subnormal
+/// number with no correct digits.
 pub fn fisher_exact(a: u64, b: u64, c: u64, d: u64) -> FisherTest {
     let n1 = a + b; // treated
     let n0 = c + d; // control
@@ -60,19 +63,19 @@ pub fn fisher_exact(a: u64, b: u64, c: u64, d: u64) -> FisherTest {
     let mut x = mode;
     while x < hi {
         let next = w[idx(x)] * ratio_up(x);
-        w[idx(x + 1)] = next;
-        if next == 0.0 {
+        if next < f64::MIN_POSITIVE {
             break;
         }
+        w[idx(x + 1)] = next;
         x += 1;
     }
     let mut x = mode;
     while x > lo {
         let prev = w[idx(x)] / ratio_up(x - 1);
-        w[idx(x - 1)] = prev;
-        if prev == 0.0 {
+        if prev < f64::MIN_POSITIVE {
             break;
         }
+        w[idx(x - 1)] = prev;
         x -= 1;
     }
     let sum: f64 = w.iter().sum();

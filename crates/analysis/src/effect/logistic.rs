@@ -3,10 +3,11 @@
 //! method on the log-likelihood, which for the canonical logit link is the
 //! same iteration): β ← β + (XᵀWX)⁻¹ Xᵀ(y − μ), W = diag(μ(1−μ)).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+use super::grouped::{group_rows, Grouped};
 use super::linalg::{cholesky, inverse, solve};
 use super::{Group, Interval, Level, PersonRow, Sex};
 use crate::error::AnalysisError;
@@ -173,7 +174,7 @@ impl LogisticFit {
     }
 }
 
-fn sigmoid(eta: f64) -> f64 {
+pub(crate) fn sigmoid(eta: f64) -> f64 {
     if eta >= 0.0 {
         1.0 / (1.0 + (-eta).exp())
     } else {
@@ -184,7 +185,7 @@ fn sigmoid(eta: f64) -> f64 {
 
 /// Binomial deviance contribution −2[y ln μ + (1−y) ln(1−μ)], written with
 /// ln(1 + e^{∓η}) so that μ near 0 or 1 does not lose precision.
-fn deviance_term(eta: f64, y: bool) -> f64 {
+pub(crate) fn deviance_term(eta: f64, y: bool) -> f64 {
     let s = if y { -eta } else { eta };
     // ln(1 + e^s)
     2.0 * if s > 0.0 {
@@ -201,9 +202,25 @@ pub fn fit_logistic(
     options: LogisticOptions,
     level: Level,
 ) -> Result<LogisticFit, AnalysisError> {
+    // Persons with the same covariates share a row of X, so the likelihood is
+    // summed over covariate patterns with counts: the same estimates and
+    // deviance as one row per person, in a fraction of the time (a campaign's
+    // arm × age × sex × segment has a few hundred patterns, not a million).
+    fit_grouped(terms, &group_rows(terms, rows.iter()), options, level)
+}
+
+/// Fits to data already summed over covariate patterns.
+pub(crate) fn fit_grouped(
+    terms: &[Term],
+    g: &Grouped,
+    options: LogisticOptions,
+    level: Level,
+) -> Result<LogisticFit, AnalysisError> {
     let p = terms.len();
-    let n = rows.len();
-    let attended = rows.iter().filter(|r| r.attended).count();
+    let n_f: f64 = g.count.iter().sum();
+    let attended_f: f64 = g.events.iter().sum();
+    // Counts are whole persons, exact in f64 far beyond any ward.
+    let (n, attended) = (n_f as usize, attended_f as usize);
     if n == 0 {
         return Err(AnalysisError::EmptyGroup {
             group: "ロジスティック回帰の対象者".into(),
@@ -215,11 +232,6 @@ pub fn fit_logistic(
             term: Term::Intercept.label(),
         });
     }
-    // Persons with the same covariates share a row of X, so the likelihood is
-    // summed over covariate patterns with counts: the same estimates and
-    // deviance as one row per person, in a fraction of the time (a campaign's
-    // arm × age × sex × segment has a few hundred patterns, not a million).
-    let g = group_rows(terms, rows);
     let x = &g.x;
     let mut beta = vec![0.0; p];
     let mut eta = vec![0.0; g.count.len()];
@@ -237,7 +249,7 @@ pub fn fit_logistic(
                 // information singular mid-way: name the separation, which is
                 // the cause, rather than the symptom.
                 if iterations > 1 {
-                    check_separation(terms, &g, &eta, &beta, p)?;
+                    check_separation(terms, g, &eta, &beta, p)?;
                 }
                 return Err(AnalysisError::Singular {
                     term: terms[j].label(),
@@ -264,7 +276,7 @@ pub fn fit_logistic(
             break;
         }
     }
-    check_separation(terms, &g, &eta, &beta, p)?;
+    check_separation(terms, g, &eta, &beta, p)?;
     if !converged {
         return Err(AnalysisError::NotConverged { iterations });
     }
@@ -306,84 +318,6 @@ pub fn fit_logistic(
         n,
         iterations,
     })
-}
-
-/// The data summed over covariate patterns: row k of `x` (k-th pattern in
-/// order of first appearance) occurs `count[k]` times with `events[k]` attenders.
-struct Grouped {
-    x: Vec<f64>,
-    count: Vec<f64>,
-    events: Vec<f64>,
-}
-
-/// Everything a [`Term`] reads from a person; equal keys give equal X rows.
-type PatternKey<'a> = (Group, u64, Sex, &'a str);
-
-fn group_rows(terms: &[Term], rows: &[PersonRow]) -> Grouped {
-    let mut index: HashMap<PatternKey<'_>, usize> = HashMap::new();
-    let mut g = Grouped {
-        x: Vec::new(),
-        count: Vec::new(),
-        events: Vec::new(),
-    };
-    for r in rows {
-        let key = (r.group, r.age.to_bits(), r.sex, r.segment.as_str());
-        let k = *index.entry(key).or_insert_with(|| {
-            g.x.extend(terms.iter().map(|t| t.value(r)));
-            g.count.push(0.0);
-            g.events.push(0.0);
-            g.count.len() - 1
-        });
-        g.count[k] += 1.0;
-        g.events[k] += f64::from(u8::from(r.attended));
-    }
-    g
-}
-
-impl Grouped {
-    /// XᵀWX and Xᵀ(y − nμ) at η.
-    fn information(&self, eta: &[f64], p: usize) -> (Vec<f64>, Vec<f64>) {
-        let mut info = vec![0.0; p * p];
-        let mut score = vec![0.0; p];
-        for (k, e) in eta.iter().enumerate() {
-            let mu = sigmoid(*e);
-            let w = self.count[k] * mu * (1.0 - mu);
-            let r = self.events[k] - self.count[k] * mu;
-            let xk = &self.x[k * p..(k + 1) * p];
-            for a in 0..p {
-                score[a] += xk[a] * r;
-                let wa = w * xk[a];
-                for b in 0..=a {
-                    info[a * p + b] += wa * xk[b];
-                }
-            }
-        }
-        for a in 0..p {
-            for b in 0..a {
-                info[b * p + a] = info[a * p + b];
-            }
-        }
-        (info, score)
-    }
-
-    /// −2 ln L over all persons.
-    fn deviance(&self, eta: &[f64]) -> f64 {
-        eta.iter()
-            .enumerate()
-            .map(|(k, e)| {
-                let yes = self.events[k];
-                let no = self.count[k] - yes;
-                let mut d = 0.0;
-                if yes > 0.0 {
-                    d += yes * deviance_term(*e, true);
-                }
-                if no > 0.0 {
-                    d += no * deviance_term(*e, false);
-                }
-                d
-            })
-            .sum()
-    }
 }
 
 /// Separation rule: some fitted probability is within 1e-8 of 0 or 1 and

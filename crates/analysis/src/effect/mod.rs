@@ -12,6 +12,7 @@
 
 mod adjust;
 mod fisher;
+mod grouped;
 mod itt;
 mod linalg;
 mod logistic;

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::adjust::{benjamini_hochberg, holm};
-use super::logistic::{fit_logistic, DesignSpec, LogisticFit, LogisticOptions};
+use super::grouped::{group_rows, PatternIndex};
+use super::logistic::{fit_grouped, DesignSpec, LogisticFit, LogisticOptions};
 use super::two_arm::{compare, TwoArmComparison, TwoByTwo};
 use super::{Group, Level, PersonRow};
 use crate::error::AnalysisError;
@@ -132,15 +133,22 @@ pub fn t_learner(
         interaction: false,
     }
     .terms(rows);
-    let (treated, control): (Vec<PersonRow>, Vec<PersonRow>) = rows
-        .iter()
-        .cloned()
-        .partition(|r| r.group == Group::Treated);
-    let treated_model = fit_logistic(&terms, &treated, options, level)?;
-    let control_model = fit_logistic(&terms, &control, options, level)?;
+    let treated = group_rows(&terms, rows.iter().filter(|r| r.group == Group::Treated));
+    let control = group_rows(&terms, rows.iter().filter(|r| r.group == Group::Control));
+    let treated_model = fit_grouped(&terms, &treated, options, level)?;
+    let control_model = fit_grouped(&terms, &control, options, level)?;
+    // One prediction per covariate pattern, not per person.
+    let mut index = PatternIndex::default();
+    let mut by_pattern: Vec<f64> = Vec::new();
     let uplift = rows
         .iter()
-        .map(|r| treated_model.predict(r) - control_model.predict(r))
+        .map(|r| {
+            let (k, new) = index.id(r);
+            if new {
+                by_pattern.push(treated_model.predict(r) - control_model.predict(r));
+            }
+            by_pattern[k]
+        })
         .collect();
     Ok(TLearner {
         treated_model,
