@@ -48,6 +48,15 @@ impl<'a> PatternIndex<'a> {
 
 /// Sums `rows` over their covariate patterns.
 pub(crate) fn group_rows<'a>(terms: &[Term], rows: impl Iterator<Item = &'a PersonRow>) -> Grouped {
+    group_with_ids(terms, rows, |_, _| {})
+}
+
+/// As [`group_rows`], also telling `seen(row, pattern)` for every row.
+pub(crate) fn group_with_ids<'a>(
+    terms: &[Term],
+    rows: impl Iterator<Item = &'a PersonRow>,
+    mut seen: impl FnMut(&'a PersonRow, usize),
+) -> Grouped {
     let mut index = PatternIndex::default();
     let mut g = Grouped {
         x: Vec::new(),
@@ -56,6 +65,7 @@ pub(crate) fn group_rows<'a>(terms: &[Term], rows: impl Iterator<Item = &'a Pers
     };
     for r in rows {
         let (k, new) = index.id(r);
+        seen(r, k);
         if new {
             g.x.extend(terms.iter().map(|t| t.value(r)));
             g.count.push(0.0);
@@ -102,6 +112,36 @@ impl Hasher for MixHasher {
 }
 
 impl Grouped {
+    /// The same patterns with only columns `keep` of the `p` columns.
+    pub(crate) fn columns(&self, keep: &[usize], p: usize) -> Grouped {
+        Grouped {
+            x: self
+                .x
+                .chunks(p)
+                .flat_map(|row| keep.iter().map(move |j| row[*j]))
+                .collect(),
+            count: self.count.clone(),
+            events: self.events.clone(),
+        }
+    }
+
+    /// The patterns for which `select(k)` holds.
+    pub(crate) fn filter(&self, p: usize, select: impl Fn(usize) -> bool) -> Grouped {
+        let mut out = Grouped {
+            x: Vec::new(),
+            count: Vec::new(),
+            events: Vec::new(),
+        };
+        for (k, row) in self.x.chunks(p).enumerate() {
+            if select(k) {
+                out.x.extend_from_slice(row);
+                out.count.push(self.count[k]);
+                out.events.push(self.events[k]);
+            }
+        }
+        out
+    }
+
     /// XᵀWX and Xᵀ(y − nμ) at η.
     pub(crate) fn information(&self, eta: &[f64], p: usize) -> (Vec<f64>, Vec<f64>) {
         let mut info = vec![0.0; p * p];

@@ -3,8 +3,6 @@
 //! method on the log-likelihood, which for the canonical logit link is the
 //! same iteration): β ← β + (XᵀWX)⁻¹ Xᵀ(y − μ), W = diag(μ(1−μ)).
 
-use std::collections::BTreeSet;
-
 use serde::Serialize;
 
 use super::grouped::{group_rows, Grouped};
@@ -76,7 +74,17 @@ impl DesignSpec {
     /// both sexes occur], segment dummies for every segment but the first in sorted
     /// order, [arm × the same segments].
     pub fn terms(&self, rows: &[PersonRow]) -> Vec<Term> {
-        let segments: BTreeSet<&str> = rows.iter().map(|r| r.segment.as_str()).collect();
+        // A handful of distinct segments among many rows: a linear scan of
+        // the ones seen beats a tree insert per row.
+        let mut segments: Vec<&str> = Vec::new();
+        for r in rows {
+            if segments.last() != Some(&r.segment.as_str())
+                && !segments.contains(&r.segment.as_str())
+            {
+                segments.push(&r.segment);
+            }
+        }
+        segments.sort_unstable();
         let both_sexes =
             rows.iter().any(|r| r.sex == Sex::Female) && rows.iter().any(|r| r.sex == Sex::Male);
         let ages_vary = rows.windows(2).any(|w| w[0].age != w[1].age);

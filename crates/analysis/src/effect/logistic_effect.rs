@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use super::logistic::{fit_logistic, DesignSpec, LogisticFit, LogisticOptions, Term};
+use super::grouped::group_rows;
+use super::logistic::{fit_grouped, DesignSpec, LogisticFit, LogisticOptions, Term};
 use super::two_arm::ChiSquareTest;
 use super::{Level, PersonRow};
 use crate::error::AnalysisError;
@@ -29,13 +30,19 @@ pub fn logistic_effect(
 ) -> Result<LogisticEffect, AnalysisError> {
     let spec = DesignSpec { arm: true, ..spec };
     let terms = spec.terms(rows);
-    let full = fit_logistic(&terms, rows, options, level)?;
-    let reduced_terms: Vec<Term> = terms
-        .iter()
-        .filter(|t| !t.involves_arm())
-        .cloned()
+    // Group the persons once; the nested model uses a subset of the columns.
+    let grouped = group_rows(&terms, rows.iter());
+    let full = fit_grouped(&terms, &grouped, options, level)?;
+    let keep: Vec<usize> = (0..terms.len())
+        .filter(|j| !terms[*j].involves_arm())
         .collect();
-    let reduced = fit_logistic(&reduced_terms, rows, options, level)?;
+    let reduced_terms: Vec<Term> = keep.iter().map(|j| terms[*j].clone()).collect();
+    let reduced = fit_grouped(
+        &reduced_terms,
+        &grouped.columns(&keep, terms.len()),
+        options,
+        level,
+    )?;
     let df = u32::try_from(terms.len() - reduced_terms.len()).unwrap_or(u32::MAX);
     let lr_arm = ChiSquareTest::new((reduced.deviance - full.deviance).max(0.0), df);
     Ok(LogisticEffect {

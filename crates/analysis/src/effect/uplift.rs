@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::adjust::{benjamini_hochberg, holm};
-use super::grouped::{group_rows, PatternIndex};
+use super::grouped::group_with_ids;
 use super::logistic::{fit_grouped, DesignSpec, LogisticFit, LogisticOptions};
 use super::two_arm::{compare, TwoArmComparison, TwoByTwo};
 use super::{Group, Level, PersonRow};
@@ -133,23 +133,25 @@ pub fn t_learner(
         interaction: false,
     }
     .terms(rows);
-    let treated = group_rows(&terms, rows.iter().filter(|r| r.group == Group::Treated));
-    let control = group_rows(&terms, rows.iter().filter(|r| r.group == Group::Control));
-    let treated_model = fit_grouped(&terms, &treated, options, level)?;
-    let control_model = fit_grouped(&terms, &control, options, level)?;
-    // One prediction per covariate pattern, not per person.
-    let mut index = PatternIndex::default();
-    let mut by_pattern: Vec<f64> = Vec::new();
-    let uplift = rows
+    // One pass groups everyone; a pattern includes the arm, so each arm's
+    // model takes its own patterns, and each pattern is predicted once.
+    let p = terms.len();
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut first: Vec<&PersonRow> = Vec::new();
+    let all = group_with_ids(&terms, rows.iter(), |r, k| {
+        ids.push(k);
+        if k == first.len() {
+            first.push(r);
+        }
+    });
+    let is_treated = |k: usize| first[k].group == Group::Treated;
+    let treated_model = fit_grouped(&terms, &all.filter(p, is_treated), options, level)?;
+    let control_model = fit_grouped(&terms, &all.filter(p, |k| !is_treated(k)), options, level)?;
+    let by_pattern: Vec<f64> = first
         .iter()
-        .map(|r| {
-            let (k, new) = index.id(r);
-            if new {
-                by_pattern.push(treated_model.predict(r) - control_model.predict(r));
-            }
-            by_pattern[k]
-        })
+        .map(|r| treated_model.predict(r) - control_model.predict(r))
         .collect();
+    let uplift = ids.iter().map(|k| by_pattern[*k]).collect();
     Ok(TLearner {
         treated_model,
         control_model,
@@ -204,8 +206,11 @@ pub fn qini_curve(
         });
     }
     let n = rows.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]));
+    // Sort (score, row) pairs: contiguous, and the order within ties is
+    // irrelevant because ties enter together.
+    let mut sorted: Vec<(f64, usize)> = scores.iter().copied().zip(0..n).collect();
+    sorted.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+    let order: Vec<usize> = sorted.iter().map(|s| s.1).collect();
     // (targeted, qini) at every tie-group boundary.
     let mut bounds = vec![(0u64, 0.0f64)];
     let (mut nt, mut nc, mut yt, mut yc) = (0.0, 0.0, 0.0, 0.0);
