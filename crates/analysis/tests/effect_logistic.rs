@@ -328,3 +328,16 @@ fn row_order_does_not_matter() {
     }
     assert!((a.lr_arm.statistic - b.lr_arm.statistic).abs() < 1e-9);
 }
+
+#[test]
+fn an_age_that_is_not_a_number_is_rejected() {
+    let mut rows = data(100);
+    rows[41].age = f64::NAN;
+    let spec = DesignSpec {
+        arm: true,
+        interaction: false,
+    };
+    let err =
+        logistic_effect(&rows, spec, LogisticOptions::default(), Level::NINETY_FIVE).unwrap_err();
+    assert!(err.to_string().contains("42 行目の年齢"), "{err}");
+}

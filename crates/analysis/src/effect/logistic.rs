@@ -214,7 +214,18 @@ pub fn fit_logistic(
     // summed over covariate patterns with counts: the same estimates and
     // deviance as one row per person, in a fraction of the time (a campaign's
     // arm × age × sex × segment has a few hundred patterns, not a million).
+    check_rows(rows)?;
     fit_grouped(terms, &group_rows(terms, rows.iter()), options, level)
+}
+
+/// Rejects ages that are not numbers, which would poison every sum.
+pub(crate) fn check_rows(rows: &[PersonRow]) -> Result<(), AnalysisError> {
+    match rows.iter().position(|r| !r.age.is_finite()) {
+        Some(i) => Err(AnalysisError::InvalidCounts {
+            detail: format!("{} 行目の年齢が数値ではありません", i + 1),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Fits to data already summed over covariate patterns.

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::grouped::group_rows;
-use super::logistic::{fit_grouped, DesignSpec, LogisticFit, LogisticOptions, Term};
+use super::logistic::{check_rows, fit_grouped, DesignSpec, LogisticFit, LogisticOptions, Term};
 use super::two_arm::ChiSquareTest;
 use super::{Level, PersonRow};
 use crate::error::AnalysisError;
@@ -28,6 +28,7 @@ pub fn logistic_effect(
     options: LogisticOptions,
     level: Level,
 ) -> Result<LogisticEffect, AnalysisError> {
+    check_rows(rows)?;
     let spec = DesignSpec { arm: true, ..spec };
     let terms = spec.terms(rows);
     // Group the persons once; the nested model uses a subset of the columns.

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::adjust::{benjamini_hochberg, holm};
 use super::grouped::group_with_ids;
-use super::logistic::{fit_grouped, DesignSpec, LogisticFit, LogisticOptions};
+use super::logistic::{check_rows, fit_grouped, DesignSpec, LogisticFit, LogisticOptions};
 use super::two_arm::{compare, TwoArmComparison, TwoByTwo};
 use super::{Group, Level, PersonRow};
 use crate::error::AnalysisError;
@@ -128,6 +128,7 @@ pub fn t_learner(
     options: LogisticOptions,
     level: Level,
 ) -> Result<TLearner, AnalysisError> {
+    check_rows(rows)?;
     let terms = DesignSpec {
         arm: false,
         interaction: false,
