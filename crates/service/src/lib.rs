@@ -8,6 +8,7 @@ mod actor;
 mod admin;
 mod arms;
 mod audit;
+mod audit_batch;
 mod auth;
 pub mod backup;
 mod bootstrap;
@@ -27,6 +28,7 @@ mod lists;
 mod message;
 mod op;
 mod persons;
+mod policy_cache;
 mod printing;
 mod render;
 mod results;
@@ -128,6 +130,8 @@ struct Inner {
     /// The Japanese fonts for printing, loaded at first use.
     fonts: Mutex<Option<itaku_print::Fonts>>,
     settings: Settings,
+    audit_batcher: audit_batch::AuditBatcher,
+    policy_cache: Mutex<policy_cache::PolicyCache>,
 }
 
 impl Service {
@@ -162,6 +166,8 @@ impl Service {
                 vault_keys: Mutex::new(HashMap::new()),
                 fonts: Mutex::new(None),
                 settings,
+                audit_batcher: Default::default(),
+                policy_cache: Default::default(),
             }),
         })
     }

@@ -19,6 +19,10 @@ pub(crate) struct OpRequest {
     pub scope: Scope,
     pub items: ItemSet,
     pub target: &'static str,
+    /// Ask for every item the actor's context covers (the purpose's items in
+    /// a contract, all items in the ward's vault), taken from the facts the
+    /// decision reads anyway instead of a transaction of their own.
+    context_items: bool,
 }
 
 impl OpRequest {
@@ -28,6 +32,7 @@ impl OpRequest {
             scope,
             items: ItemSet::new(),
             target,
+            context_items: false,
         }
     }
     pub fn system(action: Action, target: &'static str) -> Self {
@@ -35,6 +40,10 @@ impl OpRequest {
     }
     pub fn items(mut self, items: ItemSet) -> Self {
         self.items = items;
+        self
+    }
+    pub fn context_items(mut self) -> Self {
+        self.context_items = true;
         self
     }
 }
@@ -45,6 +54,9 @@ pub(crate) struct Op<'s> {
     entry: NewAuditEntry,
     pub allowed: ItemSet,
     pub contract: Option<ContractFacts>,
+    /// Opened by `begin_read`: nothing may be written in `tx` (it is rolled
+    /// back), and the entry goes through the group commit.
+    read_only: bool,
 }
 
 impl Service {
@@ -59,17 +71,54 @@ impl Service {
                 .await
                 .map_err(|_| ServiceError::AuditFailed)?;
         }
+        self.decide_op(tx, actor, req, false).await
+    }
+
+    /// An operation that only reads: a read transaction (on SQLite, readers
+    /// run side by side instead of queueing for the write lock) whose audit
+    /// entry is appended by the group commit (`audit_batch.rs`) before
+    /// `finish` returns. Nothing written in its `tx` is kept.
+    pub(crate) async fn begin_read(&self, actor: &Actor, req: OpRequest) -> Result<Op<'_>> {
+        let tx = self.inner.store.begin().await?;
+        self.decide_op(tx, actor, req, true).await
+    }
+
+    async fn decide_op(
+        &self,
+        mut tx: Tx,
+        actor: &Actor,
+        mut req: OpRequest,
+        read_only: bool,
+    ) -> Result<Op<'_>> {
         let now = self.now();
-        let subject = self.subject(&mut tx, actor).await?;
+        // Read operations may reuse the facts of earlier ones while the
+        // policy tables are unchanged (policy_cache.rs).
+        let version = match read_only {
+            true => Some(tx.policy_version().await?),
+            false => None,
+        };
+        let (subject, user_label) = self.subject_at(&mut tx, actor, version).await?;
         // Only a registered, unrevoked terminal's certificate counts.
         let terminal = self
             .registered_terminal(&mut tx, &subject, &actor.terminal)
             .await?;
         let contract = match req.scope {
-            Scope::Contract(id) => self.contract_facts(&mut tx, id).await?,
+            Scope::Contract(id) => self.contract_facts_at(&mut tx, id, version).await?,
             _ => None,
         };
         let purpose = actor.purpose.as_deref();
+        if req.context_items {
+            req.items = match &contract {
+                Some(c) => c
+                    .purposes
+                    .iter()
+                    .find(|p| Some(p.code.as_str()) == purpose)
+                    .map(|p| p.items.clone())
+                    .unwrap_or_default(),
+                None if matches!(req.scope, Scope::Contract(_)) => ItemSet::new(),
+                None => ItemSet::all(),
+            };
+        }
         let decision = decide(
             &subject,
             contract.as_ref(),
@@ -106,10 +155,8 @@ impl Service {
             reason: String::new(),
             request_id: actor.request_id.clone(),
         };
-        if let ActorKind::User(id) = actor.kind {
-            if let Some(u) = tx.user(id.0).await? {
-                entry.actor = format!("{} ({})", u.display_name, u.login);
-            }
+        if let Some((name, login)) = &user_label {
+            entry.actor = format!("{name} ({login})");
         }
         match decision {
             Decision::Allow { items } => Ok(Op {
@@ -118,12 +165,18 @@ impl Service {
                 entry,
                 allowed: items,
                 contract,
+                read_only,
             }),
             Decision::Deny(denial) => {
                 entry.outcome = "deny".into();
                 entry.reason = denial.code().into();
-                self.append_audit(&mut tx, &entry).await?;
-                tx.commit().await.map_err(|_| ServiceError::AuditFailed)?;
+                if read_only {
+                    tx.rollback().await?;
+                    self.append_audit_batched(entry).await?;
+                } else {
+                    self.append_audit(&mut tx, &entry).await?;
+                    tx.commit().await.map_err(|_| ServiceError::AuditFailed)?;
+                }
                 Err(ServiceError::Denied(denial))
             }
         }
@@ -147,7 +200,12 @@ impl Service {
         .await
     }
 
-    async fn subject(&self, tx: &mut Tx, actor: &Actor) -> Result<Subject> {
+    /// The policy's subject, and the user's name and login for the entry.
+    pub(crate) async fn subject(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+    ) -> Result<(Subject, Option<(String, String)>)> {
         match &actor.kind {
             ActorKind::User(id) => {
                 let u = tx.user(id.0).await?.ok_or(ServiceError::Unauthenticated)?;
@@ -155,23 +213,27 @@ impl Service {
                     .org(u.org_id)
                     .await?
                     .ok_or(ServiceError::Unauthenticated)?;
-                Ok(Subject {
+                let subject = Subject {
                     user_id: UserId(u.id),
                     role: Role::parse(&u.role)?,
                     org_id: OrgId(org.id),
                     org_kind: OrgKind::parse(&org.kind)?,
                     active: u.active != 0,
                     training_valid_until: u.training_valid_until.as_deref().and_then(parse_date),
-                })
+                };
+                Ok((subject, Some((u.display_name, u.login))))
             }
-            ActorKind::System { .. } => Ok(Subject {
-                user_id: UserId(0),
-                role: Role::System,
-                org_id: OrgId(0),
-                org_kind: OrgKind::Ward,
-                active: true,
-                training_valid_until: None,
-            }),
+            ActorKind::System { .. } => Ok((
+                Subject {
+                    user_id: UserId(0),
+                    role: Role::System,
+                    org_id: OrgId(0),
+                    org_kind: OrgKind::Ward,
+                    active: true,
+                    training_valid_until: None,
+                },
+                None,
+            )),
             ActorKind::Anonymous => Err(ServiceError::Unauthenticated),
         }
     }
@@ -248,6 +310,11 @@ impl Op<'_> {
         self.entry.record_ids = record_ids_text(record_ids);
         if !detail.is_empty() {
             self.entry.reason = detail.chars().take(500).collect();
+        }
+        if self.read_only {
+            self.tx.rollback().await?;
+            self.svc.append_audit_batched(self.entry).await?;
+            return Ok(());
         }
         self.svc.append_audit(&mut self.tx, &self.entry).await?;
         self.tx

@@ -431,11 +431,10 @@ impl Service {
     /// Read one person within the actor's context. Another vault's person,
     /// like a missing one, is "not found".
     pub async fn read_person(&self, actor: &Actor, person_id: i64) -> Result<PersonView> {
-        let items = self.context_items(actor).await?;
         let mut op = self
-            .begin(
+            .begin_read(
                 actor,
-                OpRequest::new(Action::Read, Self::scope_of(actor), "person").items(items),
+                OpRequest::new(Action::Read, Self::scope_of(actor), "person").context_items(),
             )
             .await?;
         let (vault, key) = self.vault(&mut op.tx, actor.contract).await?;
@@ -457,11 +456,10 @@ impl Service {
         after: i64,
         limit: i64,
     ) -> Result<(Vec<PersonView>, i64)> {
-        let items = self.context_items(actor).await?;
         let mut op = self
-            .begin(
+            .begin_read(
                 actor,
-                OpRequest::new(Action::Read, Self::scope_of(actor), "person").items(items),
+                OpRequest::new(Action::Read, Self::scope_of(actor), "person").context_items(),
             )
             .await?;
         let (vault, key) = self.vault(&mut op.tx, actor.contract).await?;
@@ -480,11 +478,10 @@ impl Service {
     /// as the caller says it) — only over items the
     /// purpose allows, so a search is never an oracle for hidden items.
     pub async fn search_persons(&self, actor: &Actor, q: &PersonQuery) -> Result<Vec<PersonView>> {
-        let items = self.context_items(actor).await?;
         let mut op = self
-            .begin(
+            .begin_read(
                 actor,
-                OpRequest::new(Action::Search, Self::scope_of(actor), "person").items(items),
+                OpRequest::new(Action::Search, Self::scope_of(actor), "person").context_items(),
             )
             .await?;
         let (vault, key) = self.vault(&mut op.tx, actor.contract).await?;

@@ -110,12 +110,14 @@ both!(
     foreign_and_missing_records_answer_alike,
     refusals_are_specific_and_audited,
     every_read_and_search_is_audited,
+    concurrent_reads_are_each_audited_once,
     audit_chain_detects_every_kind_of_tampering,
     tail_rewrite_is_caught_by_an_external_checkpoint,
     audit_failure_fails_closed,
     lockout_escalates_and_answers_alike,
     totp_codes_are_single_use,
     cancellation_and_revocation_cut_access_at_once,
+    policy_changes_reach_the_next_read_at_once,
     no_plaintext_reaches_the_database,
     search_finds_variants_within_purpose_only,
 );
@@ -422,6 +424,55 @@ async fn every_read_and_search_is_audited(b: Bed) {
     assert!(b.svc.audit_verify(None).await.unwrap().ok());
 }
 
+/// Reads share group commits of their audit entries: many at once must
+/// still give one entry each, in one unbroken chain, and each read's entry
+/// must be committed by the time its data is handed out.
+async fn concurrent_reads_are_each_audited_once(b: Bed) {
+    let denwa = b.handler("mirai-denwa", "denwa_kansho").await;
+    let (page, _) = b.svc.list_persons(&denwa, 0, 8).await.unwrap();
+    let uid = b.uid("mirai-denwa").await.0;
+    let reads_by = |log: &[AuditEntryView]| {
+        log.iter()
+            .filter(|e| e.actor_user_id == Some(uid) && e.action == "read")
+            .count()
+    };
+    let before = reads_by(&b.audit().await);
+    let mut tasks = Vec::new();
+    for i in 0..48 {
+        let (svc, actor, id) = (b.svc.clone(), denwa.clone(), page[i % page.len()].id);
+        tasks.push(tokio::spawn(async move {
+            let p = svc.read_person(&actor, id).await.unwrap();
+            // Committed before the data came back: the entry is already
+            // in the log this read can see.
+            let log = svc
+                .audit_search(
+                    &Actor::system("t"),
+                    &AuditQuery {
+                        record_id: Some(id),
+                        limit: 1000,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert!(log
+                .iter()
+                .any(|e| e.action == "read" && e.record_ids == vec![p.id]));
+            p.id
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let log = b.audit().await;
+    assert_eq!(reads_by(&log), before + 48);
+    let mut seqs: Vec<i64> = log.iter().map(|e| e.seq).collect();
+    let n = seqs.len();
+    seqs.dedup();
+    assert_eq!(seqs.len(), n, "every entry has its own seq");
+    assert!(b.svc.audit_verify(None).await.unwrap().ok());
+}
+
 async fn audit_chain_detects_every_kind_of_tampering(b: Bed) {
     let ok = b.svc.audit_verify(None).await.unwrap();
     assert!(ok.ok(), "{:?}", ok.problems);
@@ -629,6 +680,9 @@ async fn cancellation_and_revocation_cut_access_at_once(b: Bed) {
         .sign_in("tdi-sekinin", DEMO_PASSWORD, &b.code("tdi-sekinin"))
         .await
         .unwrap();
+    // A read before, so the facts it decided on are cached (policy_cache.rs).
+    let warm = b.handler("mirai-denwa", "denwa_kansho").await;
+    assert!(b.svc.list_persons(&warm, 0, 1).await.is_ok());
     let ended = b.svc.cancel_contract(&sys, b.contract).await.unwrap();
     assert_eq!(ended, 2);
     assert!(b.svc.session(&s.token, None).await.is_err());
@@ -645,6 +699,48 @@ async fn cancellation_and_revocation_cut_access_at_once(b: Bed) {
         b.svc.list_persons(&denwa, 0, 1).await,
         Err(ServiceError::Denied(Denial::ContractNotActive))
     ));
+}
+
+/// Reads reuse the policy facts of earlier reads (policy_cache.rs); every
+/// change the ward makes must still decide the very next read.
+async fn policy_changes_reach_the_next_read_at_once(b: Bed) {
+    let sys = Actor::system("test");
+    let denwa = b.handler("mirai-denwa", "denwa_kansho").await;
+    let uid = b.uid("mirai-denwa").await.0;
+    let read = || async { b.svc.list_persons(&denwa, 0, 1).await };
+    assert!(read().await.is_ok());
+    assert!(read().await.is_ok(), "a second read, from the cache");
+
+    b.svc.remove_staff(&sys, b.contract, uid).await.unwrap();
+    assert!(
+        matches!(
+            read().await,
+            Err(ServiceError::Denied(Denial::NotDesignated))
+        ),
+        "removed from the contract: refused at once"
+    );
+    b.svc
+        .assign_staff(&sys, b.contract, uid, Some("denwa_kansho"))
+        .await
+        .unwrap();
+    assert!(read().await.is_ok(), "assigned again: allowed at once");
+
+    b.svc.set_user_active(&sys, uid, false).await.unwrap();
+    assert!(read().await.is_err(), "deactivated: refused at once");
+    b.svc.set_user_active(&sys, uid, true).await.unwrap();
+    assert!(read().await.is_ok());
+
+    // A raw change of a training date, as another process or a console
+    // would make it, moves the counter too (a trigger, not the code path).
+    let lapse = "UPDATE users SET training_valid_until = '2000-01-01' WHERE login = 'mirai-denwa'";
+    raw_sql(&b.url, lapse).await.unwrap();
+    assert!(
+        matches!(
+            read().await,
+            Err(ServiceError::Denied(Denial::TrainingLapsed))
+        ),
+        "lapsed training: refused at once"
+    );
 }
 
 async fn no_plaintext_reaches_the_database(b: Bed) {

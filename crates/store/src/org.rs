@@ -115,6 +115,15 @@ const CONTRACT_COLS: &str = "id, job_id, contractor_org_id, name, starts_on, end
                              allowed_networks, requires_client_cert";
 
 impl Tx {
+    /// The counter the policy tables' triggers move on every change
+    /// (migration 11): equal counters mean equal policy facts.
+    pub async fn policy_version(&mut self) -> Result<i64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT n FROM policy_version WHERE id = 1")
+            .fetch_one(&mut *self.inner)
+            .await?;
+        Ok(n)
+    }
+
     pub async fn insert_org(
         &mut self,
         kind: &str,

@@ -94,17 +94,19 @@ impl Store {
 }
 
 impl Tx {
-    /// Every application table (not the migrations' bookkeeping), parents
-    /// before the tables that refer to them.
+    /// Every application table (not the migrations' bookkeeping, nor the
+    /// policy version counter, which the triggers derive), parents before
+    /// the tables that refer to them.
     pub async fn schema_tables(&mut self) -> Result<Vec<TableSchema>> {
         let names: Vec<String> = match self.backend() {
             Backend::Sqlite => sqlx::query_as::<_, (String,)>(
                 "SELECT name FROM sqlite_master WHERE type = 'table' \
-                 AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
+                 AND name NOT LIKE 'sqlite_%' \
+                 AND name NOT IN ('_sqlx_migrations', 'policy_version')",
             ),
             Backend::Postgres => sqlx::query_as::<_, (String,)>(
                 "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' \
-                 AND tablename <> '_sqlx_migrations'",
+                 AND tablename NOT IN ('_sqlx_migrations', 'policy_version')",
             ),
         }
         .fetch_all(&mut *self.inner)
