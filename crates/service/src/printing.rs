@@ -95,6 +95,10 @@ pub struct PrintRequest {
     /// Only these members (by member id): a re-issue of single items.
     pub only: Option<Vec<i64>>,
     pub note: String,
+    /// The desk's queued re-issues (ids) this run prints. They are marked
+    /// printed in the run's own transaction: a crash can neither leave them
+    /// queued after the run exists (a second print) nor mark them without it.
+    pub reissues: Vec<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -382,6 +386,19 @@ impl Service {
                 &persons,
             )
             .await?;
+        if !req.reissues.is_empty() {
+            let marked = op
+                .tx
+                .mark_reissues_printed(&req.reissues, run_id, &now)
+                .await?;
+            if marked != req.reissues.len() as u64 {
+                // Dropping the transaction drops the run with it.
+                return Err(ServiceError::Conflict(
+                    "この再発行の一部は、別の操作ですでに印刷されています。再発行の一覧を開き直してください"
+                        .into(),
+                ));
+            }
+        }
         if state < CampaignState::Printed {
             let note = format!(
                 "{} {}人・{}ページ（R{run_id:05}）",
@@ -399,10 +416,14 @@ impl Service {
             .await?;
         }
         let records: Vec<i64> = chosen.iter().map(|m| side.record(m)).collect();
+        let reissues = match req.reissues.len() {
+            0 => String::new(),
+            n => format!(", desk reissues printed: {n}"),
+        };
         op.finish(
             &records,
             &format!(
-                "print run R{run_id:05}: {} of campaign {campaign_id}, {} persons, {pages} pages, templates {versions_json}",
+                "print run R{run_id:05}: {} of campaign {campaign_id}, {} persons, {pages} pages, templates {versions_json}{reissues}",
                 kind.code(),
                 persons.len()
             ),

@@ -58,6 +58,7 @@ both!(
     flagged_notes_are_held_until_the_responsible_decides,
     callers_not_in_the_list_give_only_collectible_items,
     reissues_print_as_one_batch_in_the_print_register,
+    two_batch_prints_at_once_print_each_reissue_once,
     erasure_deletes_the_desks_work_rows,
 );
 
@@ -626,8 +627,14 @@ async fn reissues_print_as_one_batch_in_the_print_register(b: Bed) {
     assert_eq!(printed.len(), 3);
     assert!(printed.iter().all(|r| r.print_run_id == Some(run.id)));
     assert!(b.svc.print_reissues(&boss).await.is_err());
-    b.entry_naming(&format!("reissues printed in {}: 3", run.run_ref))
-        .await;
+    // Marked printed in the run's own entry (one transaction: no window
+    // in which the run exists and the re-issues are still queued).
+    let entry = b.entry_naming(&format!("print run {}", run.run_ref)).await;
+    assert!(
+        entry.reason.contains("desk reissues printed: 3"),
+        "{}",
+        entry.reason
+    );
     // The vouchers themselves, with the names on them.
     let file = b.svc.render_batch(&boss, run.id, 1).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -644,6 +651,35 @@ async fn reissues_print_as_one_batch_in_the_print_register(b: Bed) {
         let name = p.get(Item::Shimei).replace([' ', '\u{3000}'], "");
         assert!(text.contains(&name), "{name} in the vouchers");
     }
+}
+
+/// Two 責任者 sessions pressing 印刷 together: each queued re-issue ends up
+/// in exactly one print run, and the losing batch leaves no run behind.
+async fn two_batch_prints_at_once_print_each_reissue_once(b: Bed) {
+    let desk = b.desk().await;
+    let boss = b.responsible().await;
+    let people = b.people().await;
+    for p in people.iter().take(4) {
+        let mut r = InquiryRequest::new(InquiryKind::Reissue);
+        r.person_id = Some(p.id);
+        b.svc.record_inquiry(&desk, &r).await.unwrap();
+    }
+    let (one, two) = tokio::join!(b.svc.print_reissues(&boss), b.svc.print_reissues(&boss));
+    let runs: Vec<_> = [one, two]
+        .into_iter()
+        .filter_map(|r| r.ok())
+        .flatten()
+        .collect();
+    assert_eq!(runs.len(), 1, "one batch printed: {runs:?}");
+    let printed = b.svc.reissue_queue(&boss, true).await.unwrap();
+    assert_eq!(printed.len(), 4);
+    assert!(printed.iter().all(|r| r.print_run_id == Some(runs[0].id)));
+    let register = b.svc.print_runs(&boss, runs[0].campaign_id).await.unwrap();
+    let reissue_runs = register
+        .iter()
+        .filter(|r| r.note.contains("再発行"))
+        .count();
+    assert_eq!(reissue_runs, 1, "no second run left behind");
 }
 
 async fn erasure_deletes_the_desks_work_rows(b: Bed) {

@@ -248,7 +248,8 @@ impl Service {
 
     /// Print every queued re-issue as one batch: a print run of just those
     /// vouchers per campaign, in the same audited print register as the
-    /// bulk mailing. Each re-issue is then marked printed with its run.
+    /// bulk mailing. Each re-issue is marked printed with its run, in the
+    /// run's own transaction.
     pub async fn print_reissues(&self, actor: &Actor) -> Result<Vec<PrintRunView>> {
         let contract = contract_of(actor)?;
         let op = self
@@ -286,23 +287,10 @@ impl Service {
                         segment: None,
                         only: Some(only.clone()),
                         note: format!("受診券再発行 {}件（問合せ窓口）", only.len()),
+                        reissues: part.iter().map(|p| p.0).collect(),
                     },
                 )
                 .await?;
-            let mut op = self
-                .begin(
-                    actor,
-                    OpRequest::new(Action::Write, Scope::Contract(contract), "desk_reissue"),
-                )
-                .await?;
-            let ids: Vec<i64> = part.iter().map(|p| p.0).collect();
-            let now = op.now_ts();
-            let marked = op.tx.mark_reissues_printed(&ids, run.id, &now).await?;
-            op.finish(
-                &only,
-                &format!("reissues printed in {}: {marked}", run.run_ref),
-            )
-            .await?;
             runs.push(run);
         }
         Ok(runs)

@@ -462,6 +462,7 @@ async fn act(
                     segment: (!f.segment.is_empty()).then(|| f.segment.clone()),
                     only: None,
                     note: f.note.clone(),
+                    ..Default::default()
                 };
                 let run = svc.create_print_run(&side.actor, id, kind, &req).await?;
                 Ok(format!(
@@ -500,6 +501,7 @@ async fn act(
                     segment: None,
                     only: Some(vec![member]),
                     note: format!("再発行: {}", f.note.trim()),
+                    ..Default::default()
                 };
                 let run = svc
                     .create_print_run(&side.actor, id, PrintKind::Vouchers, &req)
