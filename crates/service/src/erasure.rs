@@ -175,6 +175,16 @@ impl Service {
                 "この契約は最後の提供の後にまだ返還を受けていません。情報管理台帳で返還を受けてから消去するか、返還を待たずに消去する理由を添えてください".into(),
             ));
         }
+        // A change of address the desk took down exists nowhere else: the
+        // ward applies it before the contract's records go (no waiver).
+        let unhandled = op.tx.unhandled_address_changes(contract_id).await?;
+        if unhandled > 0 {
+            self.refuse(op, actor, contract_id, "address_changes_unhandled")
+                .await?;
+            return Err(ServiceError::Conflict(format!(
+                "問合せ窓口から届いた住所変更のうち {unhandled} 件がまだ処理されていません。区職員の「苦情・住所変更」で名簿に反映して処理済みにしてから消去してください"
+            )));
+        }
         let counts = op.tx.vault_counts(vault.id, contract_id).await?;
         let operator = match actor.user_id() {
             Some(u) => self.user_label(&mut op.tx, u.0).await?,

@@ -353,6 +353,21 @@ impl Tx {
         Ok(n == 1)
     }
 
+    /// Changes of address a contract's desk passed on that the ward has not
+    /// yet handled (they must reach the register before the contract's
+    /// records are erased).
+    pub async fn unhandled_address_changes(&mut self, contract_id: i64) -> Result<i64> {
+        let sql = self.sql(
+            "SELECT COUNT(*) FROM desk_address_changes \
+             WHERE contract_id = $1 AND handled_at IS NULL",
+        );
+        let (n,): (i64,) = sqlx::query_as(&sql)
+            .bind(contract_id)
+            .fetch_one(&mut *self.inner)
+            .await?;
+        Ok(n)
+    }
+
     pub async fn insert_complaint(&mut self, c: &NewComplaint<'_>) -> Result<i64> {
         let sql = self.sql(
             "INSERT INTO complaints (job_id, contract_id, source, source_id, received_on, channel, \

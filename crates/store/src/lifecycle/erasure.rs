@@ -108,11 +108,11 @@ const WORK_ROWS_OF_CONTRACT: &[&str] = &[
     "FROM visit_targets WHERE contract_id = $1",
     "FROM visit_lists WHERE contract_id = $1",
     // The inquiry desk (問合せ窓口): what hangs off an inquiry, then the
-    // inquiries. Complaints the desk filed go with the contract too: their
-    // summaries are about the contract's persons.
+    // inquiries. The complaints the desk filed stay: they are the ward's own
+    // record (sealed with the ward's key, answered and reported by the ward).
+    // Changes of address go once handled; erasure waits until they are.
     "FROM desk_reissues WHERE contract_id = $1",
     "FROM desk_address_changes WHERE contract_id = $1",
-    "FROM complaints WHERE contract_id = $1",
     "FROM desk_inquiries WHERE contract_id = $1",
 ];
 
