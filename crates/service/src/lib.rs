@@ -22,6 +22,7 @@ mod erasure;
 mod error;
 mod exchange;
 mod import;
+pub mod jobs;
 mod ledger;
 mod lists;
 mod message;
@@ -30,6 +31,7 @@ mod persons;
 mod printing;
 mod render;
 mod results;
+mod retention;
 mod segments;
 mod terminals;
 pub mod testing;
@@ -64,6 +66,7 @@ pub use erasure::{CertificateCheck, ErasureStep, ErasureView, CRASH_AFTER_ENV};
 pub use error::{Result, ServiceError};
 pub use exchange::{ExchangeBinding, PackageReceived, PackageSent, PackageTo, PartnerView};
 pub use import::ImportReport;
+pub use jobs::{JobKind, JobRunReport, JobState, ScheduledJobView};
 pub use itaku_exchange::{
     ExchangePublicKey, Receipt, SecretString, DEFAULT_WORK_FACTOR as PACKAGE_WORK_FACTOR,
 };
@@ -81,6 +84,9 @@ pub use printing::{
     page_ref, parse_page_ref, BatchView, PrintFile, PrintKind, PrintRequest, PrintRunView, BATCH,
 };
 pub use render::PageOwner;
+pub use retention::{
+    RetentionAction, RetentionEvent, RetentionRuleSpec, RetentionRuleView, RetentionTrigger,
+};
 pub use segments::TemplateVersion;
 pub use terminals::{normalize_fingerprint, TerminalView};
 pub use time::jst_display;
