@@ -66,7 +66,6 @@ pub use erasure::{CertificateCheck, ErasureStep, ErasureView, CRASH_AFTER_ENV};
 pub use error::{Result, ServiceError};
 pub use exchange::{ExchangeBinding, PackageReceived, PackageSent, PackageTo, PartnerView};
 pub use import::ImportReport;
-pub use jobs::{JobKind, JobRunReport, JobState, ScheduledJobView};
 pub use itaku_exchange::{
     ExchangePublicKey, Receipt, SecretString, DEFAULT_WORK_FACTOR as PACKAGE_WORK_FACTOR,
 };
@@ -74,6 +73,7 @@ pub use itaku_import::{presets as extraction_presets, Checkup, Condition, Rule};
 pub use itaku_import::{segmentation_presets, Pattern, Segment, Segmentation};
 pub use itaku_import::{Profile as ImportProfile, SHIPPED_PROFILES};
 pub use itaku_policy::{Action, ContractStatus, Denial};
+pub use jobs::{JobKind, JobRunReport, JobState, ScheduledJobView};
 pub use ledger::{
     Channel, Direction, Ledger, LedgerContract, LedgerLine, ReturnReport, RESULT_ITEMS,
 };

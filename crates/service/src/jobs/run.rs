@@ -39,7 +39,10 @@ impl Service {
         job: &NewScheduledJob<'_>,
     ) -> Result<Option<i64>> {
         let mut op = self
-            .begin(actor, OpRequest::system(Action::Administer, "scheduled_job"))
+            .begin(
+                actor,
+                OpRequest::system(Action::Administer, "scheduled_job"),
+            )
             .await?;
         let id = op.tx.insert_scheduled_job(job).await?;
         match id {

@@ -51,7 +51,10 @@ impl ScheduledJobView {
             attempts: r.attempts,
             max_attempts: r.max_attempts,
             last_error: r.last_error,
-            result: r.result.as_deref().and_then(|t| serde_json::from_str(t).ok()),
+            result: r
+                .result
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok()),
             leased_by: r.leased_by,
             lease_until: r.lease_until,
             created_at: r.created_at,
@@ -74,7 +77,10 @@ impl Service {
     /// The newest jobs (administrators and inspectors; no personal data).
     pub async fn scheduled_jobs(&self, actor: &Actor) -> Result<Vec<ScheduledJobView>> {
         let mut op = self
-            .begin(actor, OpRequest::system(Action::ViewAudit, "scheduled_jobs"))
+            .begin(
+                actor,
+                OpRequest::system(Action::ViewAudit, "scheduled_jobs"),
+            )
             .await?;
         let rows = op.tx.recent_scheduled_jobs(LISTED).await?;
         op.finish(&[], "").await?;
@@ -83,7 +89,10 @@ impl Service {
 
     pub async fn scheduled_job(&self, actor: &Actor, id: i64) -> Result<ScheduledJobView> {
         let mut op = self
-            .begin(actor, OpRequest::system(Action::ViewAudit, "scheduled_jobs"))
+            .begin(
+                actor,
+                OpRequest::system(Action::ViewAudit, "scheduled_jobs"),
+            )
             .await?;
         let row = op.tx.scheduled_job(id).await?;
         op.finish(&[], &format!("job {id}")).await?;
@@ -93,7 +102,10 @@ impl Service {
     /// The ward administrator runs a failed job again at the next pass.
     pub async fn retry_scheduled_job(&self, actor: &Actor, id: i64) -> Result<()> {
         let mut op = self
-            .begin(actor, OpRequest::system(Action::Administer, "scheduled_job"))
+            .begin(
+                actor,
+                OpRequest::system(Action::Administer, "scheduled_job"),
+            )
             .await?;
         let now = ts(self.now());
         if !op.tx.retry_job(id, &now).await? {
@@ -102,7 +114,6 @@ impl Service {
                     .into(),
             ));
         }
-        op.finish(&[], &format!("job {id} scheduled again"))
-            .await
+        op.finish(&[], &format!("job {id} scheduled again")).await
     }
 }

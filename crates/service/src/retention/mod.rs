@@ -12,8 +12,8 @@
 //! one action today is "return, then erase the contract's vault"; the
 //! `items` column is there for a narrower action to come.
 
-mod run;
 mod rules;
+mod run;
 
 pub use rules::{RetentionRuleSpec, RetentionRuleView};
 
@@ -128,7 +128,9 @@ impl RetentionAction {
     }
     pub fn label(self) -> &'static str {
         match self {
-            RetentionAction::ReturnThenErase => "返還を受けてから契約金庫を消去し、消去証明書を発行",
+            RetentionAction::ReturnThenErase => {
+                "返還を受けてから契約金庫を消去し、消去証明書を発行"
+            }
         }
     }
     pub fn parse(s: &str) -> Result<Self> {
