@@ -44,7 +44,9 @@ pub struct NewScheduledJob<'a> {
 
 /// How a claimed run ended.
 pub enum JobEnd<'a> {
-    Done { result: &'a str },
+    Done {
+        result: &'a str,
+    },
     /// Failed; tried again at `retry_at`, or never again when `None`.
     Failed {
         error: &'a str,

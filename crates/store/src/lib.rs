@@ -34,7 +34,7 @@ pub use desk::{
     ReissueRow,
 };
 pub use error::StoreError;
-pub use jobs::{JobEnd, NewScheduledJob, ScheduledJobRow, NewRetentionRule, RetentionRuleRow};
+pub use jobs::{JobEnd, NewRetentionRule, NewScheduledJob, RetentionRuleRow, ScheduledJobRow};
 pub use lifecycle::{
     Cell, ColumnKind, ErasureRow, NewErasure, TableSchema, VaultCounts, PURGED_TABLES,
 };
