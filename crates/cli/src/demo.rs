@@ -1,7 +1,7 @@
 //! `itaku demo`: a fresh demo ward, served on localhost, with the sign-ins
 //! printed; and `itaku demo generate` for synthetic target lists.
 
-use crate::serve::{bind, ensure_data_dir, shutdown_signal};
+use crate::serve::{bind, ensure_data_dir, shutdown_signal, JobRunner};
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
 use itaku_core::SystemClock;
@@ -140,7 +140,9 @@ pub async fn run(config: &Config, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     );
     println!("停止: Ctrl+C");
     std::io::stdout().flush()?;
+    let runner = JobRunner::start(&svc);
     itaku_web::serve(svc.clone(), listener, shutdown_signal()).await?;
+    runner.stop().await;
     svc.close().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,7 @@ mod demo;
 mod erasure;
 mod exchange;
 mod import;
+mod jobs;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -66,6 +67,9 @@ enum Command {
     Backup(backup::BackupArgs),
     /// バックアップを新しいデータディレクトリに復元する
     Restore(backup::RestoreArgs),
+    /// 定期処理（保存期間の返還・消去、訪問名簿の返却確認）
+    #[command(subcommand)]
+    Jobs(jobs::JobsCommand),
 }
 
 impl Cli {
@@ -159,6 +163,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Restore(args) => {
             let config = Config::from_env(&cli.overrides(None))?;
             backup::restore(&config, args).await
+        }
+        Command::Jobs(cmd) => {
+            let config = Config::from_env(&cli.overrides(None))?;
+            jobs::run(&config, cmd).await
         }
     }
 }

@@ -5,6 +5,10 @@ use itaku_service::{ClientAuth, Config, Service};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// How often the job runner looks for due jobs. A job runs at most this
+/// late; the daily visit check and retention rules need no finer timing.
+const JOB_PASS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
 #[derive(Args)]
 pub struct ServeArgs {
     /// 待ち受けアドレス（既定: 127.0.0.1:8080）
@@ -67,6 +71,7 @@ pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
         "itaku を起動しました: {scheme}://{addr}/  （データベース: {}）",
         svc.backend_name()
     );
+    let runner = JobRunner::start(&svc);
     match tls {
         Some((tls, mode)) => {
             println!("{}", client_auth_label(mode));
@@ -74,8 +79,36 @@ pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
         }
         None => itaku_web::serve(svc.clone(), listener, shutdown_signal()).await?,
     }
+    runner.stop().await;
     svc.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The job runner, working alongside the pages until the server stops.
+pub struct JobRunner {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl JobRunner {
+    pub fn start(svc: &Service) -> JobRunner {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let svc = svc.clone();
+        let id = crate::jobs::runner_id("itaku-serve");
+        let task = tokio::spawn(async move {
+            svc.run_jobs_until(&id, JOB_PASS_EVERY, async {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        JobRunner { stop, task }
+    }
+
+    /// Lets a job under way finish its step, then ends the loop.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
 }
 
 fn client_auth_label(mode: ClientAuth) -> &'static str {

@@ -23,6 +23,7 @@ mod erasure;
 mod error;
 mod exchange;
 mod import;
+pub mod jobs;
 mod ledger;
 mod lists;
 mod message;
@@ -32,6 +33,7 @@ mod policy_cache;
 mod printing;
 mod render;
 mod results;
+mod retention;
 mod segments;
 mod terminals;
 pub mod testing;
@@ -73,6 +75,7 @@ pub use itaku_import::{presets as extraction_presets, Checkup, Condition, Rule};
 pub use itaku_import::{segmentation_presets, Pattern, Segment, Segmentation};
 pub use itaku_import::{Profile as ImportProfile, SHIPPED_PROFILES};
 pub use itaku_policy::{Action, ContractStatus, Denial};
+pub use jobs::{JobKind, JobRunReport, JobState, ScheduledJobView};
 pub use ledger::{
     Channel, Direction, Ledger, LedgerContract, LedgerLine, ReturnReport, RESULT_ITEMS,
 };
@@ -83,6 +86,9 @@ pub use printing::{
     page_ref, parse_page_ref, BatchView, PrintFile, PrintKind, PrintRequest, PrintRunView, BATCH,
 };
 pub use render::PageOwner;
+pub use retention::{
+    RetentionAction, RetentionEvent, RetentionRuleSpec, RetentionRuleView, RetentionTrigger,
+};
 pub use segments::TemplateVersion;
 pub use terminals::{normalize_fingerprint, TerminalView};
 pub use time::jst_display;

@@ -9,6 +9,7 @@ mod campaign;
 mod contact;
 mod desk;
 mod error;
+mod jobs;
 mod lifecycle;
 mod lists;
 mod org;
@@ -33,6 +34,7 @@ pub use desk::{
     ReissueRow,
 };
 pub use error::StoreError;
+pub use jobs::{JobEnd, NewRetentionRule, NewScheduledJob, RetentionRuleRow, ScheduledJobRow};
 pub use lifecycle::{
     Cell, ColumnKind, ErasureRow, NewErasure, TableSchema, VaultCounts, PURGED_TABLES,
 };

@@ -45,6 +45,7 @@ impl Layout {
             nav.push(("/ward/ledger", "台帳"));
             nav.push(("/ward/codes", "理由・要望"));
             nav.push(("/ward/export", "出力"));
+            nav.push(("/exchange", "パッケージ"));
             nav.push(("/ward/desk", "苦情・住所変更"));
         }
         if matches!(role, Role::Handler | Role::ContractorResponsible) {
@@ -57,6 +58,7 @@ impl Layout {
         // visitor reaches visits from the work cards on the home page.
         if role == Role::ContractorResponsible {
             nav.push(("/visits", "訪問勧奨"));
+            nav.push(("/exchange", "パッケージ"));
         }
         if matches!(role, Role::WardAdmin | Role::Inspector) {
             nav.push(("/audit", "監査ログ"));

@@ -5,6 +5,7 @@
 //! packages themselves are `itaku-exchange`'s; sending and receiving them
 //! are audited operations that write the ledger (情報管理台帳).
 
+mod receipts;
 mod receive;
 mod send;
 

@@ -6,6 +6,8 @@ mod admin_contracts;
 mod admin_erasure;
 mod admin_jobs;
 mod admin_orgs;
+mod admin_retention;
+mod admin_schedule;
 mod admin_users;
 mod audit;
 mod calls;
@@ -13,6 +15,7 @@ mod campaigns;
 mod dashboard;
 mod desk;
 mod desk_queue;
+mod exchange;
 mod persons;
 mod signin;
 mod visits;
@@ -155,6 +158,17 @@ pub fn routes() -> Router<AppState> {
             "/admin/contracts/{id}/erase",
             get(admin_erasure::erase_form).post(admin_erasure::erase),
         )
+        .route("/admin/schedule", get(admin_schedule::list))
+        .route("/admin/schedule/{id}/retry", post(admin_schedule::retry))
+        .route(
+            "/admin/contracts/{id}/retention",
+            get(admin_retention::page).post(admin_retention::set),
+        )
+        .route(
+            "/admin/contracts/{id}/retention/{rule}/withdraw",
+            post(admin_retention::withdraw),
+        )
+        .merge(exchange::routes())
         .merge(calls::routes())
         .merge(ward_codes::routes())
         .merge(admin_common::routes())
