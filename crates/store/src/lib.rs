@@ -15,6 +15,7 @@ mod org;
 mod person;
 mod pool;
 mod session;
+mod tainou;
 mod terminal;
 pub mod testing;
 mod transfer;
@@ -45,6 +46,10 @@ pub use person::{PersonItemsRow, PersonRow, VaultRow};
 pub use pool::{Backend, Store};
 pub use session::SessionRow;
 pub use transfer::{ContractExchangeRow, NewTransfer, PartnerRow, TransferRow};
+pub use tainou::{
+    AssessmentRow, EntryBatchRow, EntryPageRow, HouseholdMemberRow, HouseholdRow, KeyingCountRow,
+    KeyingRow, LedgerEntryRow, NewLedgerEntry, PaymentRow, PlanRow, SettlementRow,
+};
 pub use tx::Tx;
 pub use visits::{
     NewHandout, NewVisitRecord, NewVisitTarget, VisitHandoutRow, VisitListRow, VisitPrintRow,
