@@ -31,6 +31,7 @@ mod printing;
 mod render;
 mod results;
 mod segments;
+pub mod tainou;
 mod terminals;
 pub mod testing;
 mod time;

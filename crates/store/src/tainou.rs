@@ -64,7 +64,6 @@ pub struct LedgerEntryRow {
     pub household_id: i64,
     pub row_key: Vec<u8>,
     pub entry_on: String,
-    pub kind: String,
     pub fields: Vec<u8>,
     pub note: Option<Vec<u8>>,
     pub note_flags: String,
@@ -82,7 +81,6 @@ pub struct NewLedgerEntry<'a> {
     pub household_id: i64,
     pub row_key: &'a [u8],
     pub entry_on: &'a str,
-    pub kind: &'a str,
     pub fields: Vec<u8>,
     pub note: Option<Vec<u8>>,
     pub note_flags: &'a str,
@@ -150,7 +148,7 @@ pub struct KeyingCountRow {
 }
 
 const HH_COLS: &str = "id, vault_id, row_key, kigo, head_person_id, created_at";
-const ENTRY_COLS: &str = "id, household_id, row_key, entry_on, kind, fields, note, note_flags, \
+const ENTRY_COLS: &str = "id, household_id, row_key, entry_on, fields, note, note_flags, \
     note_state, source, page_id, created_at, created_by, actor, supersedes, superseded_by";
 const BATCH_COLS: &str =
     "id, contract_id, name, default_era, pages, created_at, actor, closed_at, closed_by";
@@ -391,15 +389,14 @@ impl Tx {
 
     pub async fn insert_tainou_entry(&mut self, e: &NewLedgerEntry<'_>) -> Result<i64> {
         let sql = self.sql(
-            "INSERT INTO tainou_entries (household_id, row_key, entry_on, kind, fields, note, \
+            "INSERT INTO tainou_entries (household_id, row_key, entry_on, fields, note, \
              note_flags, note_state, source, page_id, created_at, created_by, actor, supersedes) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         );
         let (id,): (i64,) = sqlx::query_as(&sql)
             .bind(e.household_id)
             .bind(e.row_key)
             .bind(e.entry_on)
-            .bind(e.kind)
             .bind(e.fields.as_slice())
             .bind(e.note.as_deref())
             .bind(e.note_flags)
@@ -713,6 +710,47 @@ impl Tx {
         Ok(sqlx::query_as(&sql)
             .bind(page_id)
             .fetch_optional(&mut *self.inner)
+            .await?)
+    }
+
+    /// Households of a vault not yet on any entry page, in id order.
+    pub async fn tainou_unbatched(&mut self, vault_id: i64, limit: i64) -> Result<Vec<i64>> {
+        let sql = self.sql(
+            "SELECT h.id FROM tainou_households h WHERE h.vault_id = $1 AND NOT EXISTS \
+             (SELECT 1 FROM tainou_pages p WHERE p.household_id = h.id) ORDER BY h.id LIMIT $2",
+        );
+        let rows: Vec<(i64,)> = sqlx::query_as(&sql)
+            .bind(vault_id)
+            .bind(limit)
+            .fetch_all(&mut *self.inner)
+            .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// Each page of a batch: its state and how many passes it has.
+    pub async fn tainou_page_states(&mut self, batch_id: i64) -> Result<Vec<(String, i64)>> {
+        let sql = self.sql(
+            "SELECT p.state, (SELECT COUNT(*) FROM tainou_keyings k WHERE k.page_id = p.id) \
+             FROM tainou_pages p WHERE p.batch_id = $1 ORDER BY p.page_no",
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(batch_id)
+            .fetch_all(&mut *self.inner)
+            .await?)
+    }
+
+    /// Mismatched pages of a contract's open batches.
+    pub async fn tainou_mismatched(&mut self, contract_id: i64) -> Result<Vec<EntryPageRow>> {
+        let sql = self
+            .sql(&format!(
+                "SELECT {PAGE_COLS} FROM tainou_pages WHERE contract_id = $1 AND state = 'mismatch' \
+                 AND batch_id IN (SELECT id FROM tainou_batches WHERE closed_at IS NULL) \
+                 ORDER BY batch_id, page_no"
+            ))
+            .into_owned();
+        Ok(sqlx::query_as(&sql)
+            .bind(contract_id)
+            .fetch_all(&mut *self.inner)
             .await?)
     }
 }

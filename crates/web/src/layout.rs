@@ -46,6 +46,7 @@ impl Layout {
             nav.push(("/ward/codes", "理由・要望"));
             nav.push(("/ward/export", "出力"));
             nav.push(("/ward/desk", "苦情・住所変更"));
+            nav.push(("/ward/tainou", "世帯台帳"));
         }
         if matches!(role, Role::Handler | Role::ContractorResponsible) {
             nav.push(("/desk", "問合せ窓口"));
@@ -53,6 +54,7 @@ impl Layout {
         if role == Role::ContractorResponsible {
             nav.push(("/desk/queue", "窓口の確認・再発行"));
         }
+
         // The 責任者 answers for the visit lists' 授受簿 and alarms; a
         // visitor reaches visits from the work cards on the home page.
         if role == Role::ContractorResponsible {

@@ -80,8 +80,8 @@ CREATE TABLE tainou_payments (
 );
 CREATE INDEX tainou_payments_household ON tainou_payments (household_id);
 
--- The negotiation history. `fields` is the sealed entry (the seven items
--- and the amount); `note` the sealed free note, held when the screen
+-- The negotiation history. `fields` is the sealed entry (its kind, for a
+-- 差押 is itself sensitive, the seven items and the amount); `note` the sealed free note, held when the screen
 -- flags it. page_ref names the paper page an entry was keyed from (no
 -- foreign key: the contract's pages are erased, the ledger stays).
 CREATE TABLE tainou_entries (
@@ -89,7 +89,6 @@ CREATE TABLE tainou_entries (
     household_id BIGINT NOT NULL REFERENCES tainou_households (id),
     row_key BYTEA NOT NULL,
     entry_on TEXT NOT NULL,
-    kind TEXT NOT NULL,
     fields BYTEA NOT NULL,
     note BYTEA,
     note_flags TEXT NOT NULL DEFAULT '',

@@ -15,6 +15,9 @@ mod desk;
 mod desk_queue;
 mod persons;
 mod signin;
+mod tainou;
+mod tainou_entry;
+mod tainou_settle;
 mod visits;
 mod ward_codes;
 mod ward_common;
@@ -161,6 +164,7 @@ pub fn routes() -> Router<AppState> {
         .merge(ward_common::routes())
         .merge(desk::routes())
         .merge(ward_desk::routes())
+        .merge(tainou::routes())
 }
 
 pub fn render(t: &impl Template) -> Result<Html<String>, WebError> {
