@@ -24,9 +24,14 @@ struct Bed {
 async fn bed(postgres: bool, dir: &tempfile::TempDir) -> Option<Bed> {
     let url = fresh_database_url(postgres, dir.path()).await.unwrap()?;
     let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 24, 1, 0, 0).unwrap());
-    let svc = Service::open_url(&url, MasterKey::generate(), Arc::new(clock), Settings::default())
-        .await
-        .unwrap();
+    let svc = Service::open_url(
+        &url,
+        MasterKey::generate(),
+        Arc::new(clock),
+        Settings::default(),
+    )
+    .await
+    .unwrap();
     svc.seed_demo(200, 7).await.unwrap();
     let contract = svc.tainou_entry_contracts().await.unwrap()[0].0;
     let mut b = Bed {
@@ -127,7 +132,11 @@ async fn only_agreed_pages_enter_the_ledger_and_a_third_person_settles(b: Bed) {
     assert_eq!(r.state, "agreed");
     let l = b.ledger_of(&p1.kigo).await;
     assert_eq!(l.history.len(), before + 2);
-    let new: Vec<&EntryView> = l.history.iter().filter(|e| e.source.starts_with("入力委託")).collect();
+    let new: Vec<&EntryView> = l
+        .history
+        .iter()
+        .filter(|e| e.source.starts_with("入力委託"))
+        .collect();
     assert_eq!(new.len(), 2);
     assert_eq!(new[1].line.amount, Some(15000));
     assert_eq!(new[1].line.kind, EntryKind::Nofu);
@@ -135,13 +144,21 @@ async fn only_agreed_pages_enter_the_ledger_and_a_third_person_settles(b: Bed) {
 
     // Page 2: the passes differ in one date; nothing enters until settled.
     b.svc
-        .key_page(&op1, p2.page_id, &page(vec![line("R5.4.1", "訪問", "", "不在", "")], ""))
+        .key_page(
+            &op1,
+            p2.page_id,
+            &page(vec![line("R5.4.1", "訪問", "", "不在", "")], ""),
+        )
         .await
         .unwrap();
     let before2 = b.ledger_of(&p2.kigo).await.history.len();
     let r = b
         .svc
-        .key_page(&op2, p2.page_id, &page(vec![line("R5.4.7", "訪問", "", "不在", "")], ""))
+        .key_page(
+            &op2,
+            p2.page_id,
+            &page(vec![line("R5.4.7", "訪問", "", "不在", "")], ""),
+        )
         .await
         .unwrap();
     assert_eq!((r.state, r.differences), ("mismatch", 1));
@@ -150,16 +167,29 @@ async fn only_agreed_pages_enter_the_ledger_and_a_third_person_settles(b: Bed) {
     for keyer in [&op1, &op2] {
         let e = b.svc.settle_view(keyer, p2.page_id).await.unwrap_err();
         assert!(e.to_string().contains("入力した人は照合できません"), "{e}");
-        assert!(b.svc.settle_page(keyer, p2.page_id, &[(0, 0, 2)]).await.is_err());
+        assert!(b
+            .svc
+            .settle_page(keyer, p2.page_id, &[(0, 0, 2)])
+            .await
+            .is_err());
     }
     let queue = b.svc.settle_queue(&third).await.unwrap();
-    assert!(queue.iter().any(|r| r.page_id == p2.page_id && r.mine_to_settle));
+    assert!(queue
+        .iter()
+        .any(|r| r.page_id == p2.page_id && r.mine_to_settle));
     let v = b.svc.settle_view(&third, p2.page_id).await.unwrap();
     assert_eq!(v.differences, 1);
     let date = &v.lines[0].fields[0];
-    assert_eq!((date.2.as_str(), date.3.as_str(), date.4), ("令和5年4月1日", "令和5年4月7日", true));
+    assert_eq!(
+        (date.2.as_str(), date.3.as_str(), date.4),
+        ("令和5年4月1日", "令和5年4月7日", true)
+    );
     assert!(b.svc.settle_page(&third, p2.page_id, &[]).await.is_err());
-    let ids = b.svc.settle_page(&third, p2.page_id, &[(0, 0, 2)]).await.unwrap();
+    let ids = b
+        .svc
+        .settle_page(&third, p2.page_id, &[(0, 0, 2)])
+        .await
+        .unwrap();
     assert_eq!(ids.len(), 1);
     let l = b.ledger_of(&p2.kigo).await;
     assert_eq!(l.history.len(), before2 + 1);
@@ -167,12 +197,20 @@ async fn only_agreed_pages_enter_the_ledger_and_a_third_person_settles(b: Bed) {
     assert_eq!(e.entry_on.to_string(), "2023-04-07");
     assert_eq!(e.line.kind, EntryKind::Homon);
     // Settled once only.
-    assert!(b.svc.settle_page(&third, p2.page_id, &[(0, 0, 1)]).await.is_err());
+    assert!(b
+        .svc
+        .settle_page(&third, p2.page_id, &[(0, 0, 1)])
+        .await
+        .is_err());
 
     let ward = b.user("kokuho-seiri").await;
     let batch = &b.svc.entry_batches(&ward, b.contract).await.unwrap()[0];
     assert_eq!((batch.agreed, batch.settled), (1, 1));
-    let e = b.svc.close_entry_batch(&ward, b.contract, b.batch).await.unwrap_err();
+    let e = b
+        .svc
+        .close_entry_batch(&ward, b.contract, b.batch)
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("未完了の頁が"), "{e}");
     let p = b.svc.entry_progress(&ward, b.contract).await.unwrap();
     assert_eq!(p.done, 2);
@@ -185,12 +223,26 @@ async fn the_contractor_reaches_only_its_batch_from_its_terminals(b: Bed) {
     // No ledger reads or searches for the contractor.
     let e = b.svc.search_households(&op1, "ア", 5).await.unwrap_err();
     assert!(e.is_not_found(), "{e}");
-    let e = b.svc.read_ledger(&b.user("kdn-nyuryoku1").await, 1).await.unwrap_err();
+    let e = b
+        .svc
+        .read_ledger(&b.user("kdn-nyuryoku1").await, 1)
+        .await
+        .unwrap_err();
     assert!(e.is_not_found(), "{e}");
     // A page outside its contract's batches does not exist for it.
     let p = b.svc.next_entry_page(&op1, b.batch).await.unwrap().unwrap();
-    assert!(b.svc.entered_from_page(&op1, p.page_id + 10_000).await.unwrap_err().is_not_found());
-    assert!(b.svc.next_entry_page(&op1, b.batch + 10_000).await.unwrap_err().is_not_found());
+    assert!(b
+        .svc
+        .entered_from_page(&op1, p.page_id + 10_000)
+        .await
+        .unwrap_err()
+        .is_not_found());
+    assert!(b
+        .svc
+        .next_entry_page(&op1, b.batch + 10_000)
+        .await
+        .unwrap_err()
+        .is_not_found());
     // What it sees of a page: the 記号番号 and where it is; nothing else.
     assert!(!p.kigo.is_empty());
     // Another contract's handler is refused; so is a foreign network.
@@ -200,16 +252,33 @@ async fn the_contractor_reaches_only_its_batch_from_its_terminals(b: Bed) {
         .in_contract(ContractId(b.contract), Some("tainou_nyuryoku".into()));
     assert!(b.svc.next_entry_page(&other, b.batch).await.is_err());
     let away = Actor::user(
-        UserId(b.svc.user_id_by_login("kdn-nyuryoku1").await.unwrap().unwrap()),
+        UserId(
+            b.svc
+                .user_id_by_login("kdn-nyuryoku1")
+                .await
+                .unwrap()
+                .unwrap(),
+        ),
         Some("192.0.2.7".parse().unwrap()),
         "t",
     )
     .in_contract(ContractId(b.contract), Some("tainou_nyuryoku".into()));
     let e = b.svc.next_entry_page(&away, b.batch).await.unwrap_err();
-    assert!(matches!(e, ServiceError::Denied(Denial::TerminalNotAllowed)), "{e}");
+    assert!(
+        matches!(e, ServiceError::Denied(Denial::TerminalNotAllowed)),
+        "{e}"
+    );
     // Ward staff do not key pages.
     let ward = b.user("kokuho-seiri").await;
-    assert!(b.svc.key_page(&ward, p.page_id, &page(vec![line("R5.4.1", "01", "", "", "")], "")).await.is_err());
+    assert!(b
+        .svc
+        .key_page(
+            &ward,
+            p.page_id,
+            &page(vec![line("R5.4.1", "01", "", "", "")], "")
+        )
+        .await
+        .is_err());
 }
 
 async fn corrections_keep_the_history(b: Bed) {
@@ -238,7 +307,11 @@ async fn corrections_keep_the_history(b: Bed) {
     assert!(e.to_string().contains("すでに訂正されています"), "{e}");
     // The contractor corrects only what came from its pages.
     let op1 = b.op("kdn-nyuryoku1").await;
-    let e = b.svc.correct_keyed_entry(&op1, new, &line("R1.6.23", "04", "", "", "")).await.unwrap_err();
+    let e = b
+        .svc
+        .correct_keyed_entry(&op1, new, &line("R1.6.23", "04", "", "", ""))
+        .await
+        .unwrap_err();
     assert!(e.is_not_found(), "{e}");
 }
 
@@ -247,12 +320,36 @@ async fn validation_speaks_japanese_and_holds_forbidden_notes(b: Bed) {
     let op2 = b.op("kdn-nyuryoku2").await;
     let p = b.svc.next_entry_page(&op1, b.batch).await.unwrap().unwrap();
     let bad = [
-        (page(vec![line("R5.2.29", "01", "", "", "")], ""), "存在しない日付です"),
-        (page(vec![line("R5.4.1", "さ", "", "", "")], ""), "もう1文字"),
-        (page(vec![line("R5.4.1", "08", "", "", "")], ""), "金額が必要です"),
-        (page(vec![line("R5.4.1", "08", "12,0OO", "", "")], "12000"), "金額として読めません"),
-        (page(vec![line("R5.4.1", "08", "5000", "", ""), line("R5.5.1", "08", "5000", "", "")], "9000"), "頁計 9,000円 が各行の金額の合計 10,000円 と一致しません"),
-        (page(vec![line("R9.4.1", "01", "", "", "")], ""), "今日より後"),
+        (
+            page(vec![line("R5.2.29", "01", "", "", "")], ""),
+            "存在しない日付です",
+        ),
+        (
+            page(vec![line("R5.4.1", "さ", "", "", "")], ""),
+            "もう1文字",
+        ),
+        (
+            page(vec![line("R5.4.1", "08", "", "", "")], ""),
+            "金額が必要です",
+        ),
+        (
+            page(vec![line("R5.4.1", "08", "12,0OO", "", "")], "12000"),
+            "金額として読めません",
+        ),
+        (
+            page(
+                vec![
+                    line("R5.4.1", "08", "5000", "", ""),
+                    line("R5.5.1", "08", "5000", "", ""),
+                ],
+                "9000",
+            ),
+            "頁計 9,000円 が各行の金額の合計 10,000円 と一致しません",
+        ),
+        (
+            page(vec![line("R9.4.1", "01", "", "", "")], ""),
+            "今日より後",
+        ),
         (page(vec![], ""), "記入された行がありません"),
     ];
     for (input, want) in bad {
@@ -263,20 +360,51 @@ async fn validation_speaks_japanese_and_holds_forbidden_notes(b: Bed) {
     let paper = page(vec![line("R5.4.1", "01", "", "納付を拒否", note)], "");
     let r = b.svc.key_page(&op1, p.page_id, &paper).await.unwrap();
     assert_eq!(r.held_notes, 1);
-    assert_eq!(b.svc.key_page(&op2, p.page_id, &paper).await.unwrap().state, "agreed");
+    assert_eq!(
+        b.svc.key_page(&op2, p.page_id, &paper).await.unwrap().state,
+        "agreed"
+    );
     let l = b.ledger_of(&p.kigo).await;
-    let e = l.history.iter().find(|e| e.source.starts_with("入力委託")).unwrap();
+    let e = l
+        .history
+        .iter()
+        .find(|e| e.source.starts_with("入力委託"))
+        .unwrap();
     assert_eq!((e.note_state.as_str(), e.note.as_deref()), ("held", None));
     // Payments beyond the assessment, schedules that do not add up.
     let ward = b.user("kokuho-seiri").await;
     let id = l.household.id;
-    let e = b.svc.record_payment(&ward, id, 2025, "R7.8.1", "９９９，９９９", None).await.unwrap_err();
+    let e = b
+        .svc
+        .record_payment(&ward, id, 2025, "R7.8.1", "９９９，９９９", None)
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("が賦課額"), "{e}");
-    let sched = |a: &str| vec![("R7.12.25".to_owned(), "10000".to_owned()), ("R8.1.26".to_owned(), a.to_owned())];
-    let e = b.svc.create_plan(&ward, id, "R7.11.20", "30000", &sched("10000")).await.unwrap_err();
-    assert!(e.to_string().contains("分割の金額の合計 20,000円 が誓約額 30,000円 と一致しません"), "{e}");
-    let plan = b.svc.create_plan(&ward, id, "R7.11.20", "30000", &sched("20000")).await.unwrap();
-    b.svc.record_payment(&ward, id, 2025, "R7.12.25", "10000", Some(plan)).await.unwrap();
+    let sched = |a: &str| {
+        vec![
+            ("R7.12.25".to_owned(), "10000".to_owned()),
+            ("R8.1.26".to_owned(), a.to_owned()),
+        ]
+    };
+    let e = b
+        .svc
+        .create_plan(&ward, id, "R7.11.20", "30000", &sched("10000"))
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("分割の金額の合計 20,000円 が誓約額 30,000円 と一致しません"),
+        "{e}"
+    );
+    let plan = b
+        .svc
+        .create_plan(&ward, id, "R7.11.20", "30000", &sched("20000"))
+        .await
+        .unwrap();
+    b.svc
+        .record_payment(&ward, id, 2025, "R7.12.25", "10000", Some(plan))
+        .await
+        .unwrap();
     let l = b.svc.read_ledger(&ward, id).await.unwrap();
     let dues: Vec<&str> = l.plans[0].dues.iter().map(|d| d.state).collect();
     // The second due (R8.1.26) is past by today and unpaid: arrears.
@@ -296,9 +424,13 @@ async fn reads_and_writes_are_audited(b: Bed) {
         ..Default::default()
     };
     let entries = b.svc.audit_search(&kansa, &q).await.unwrap();
-    assert!(entries.iter().any(|e| e.target == "tainou_household" && e.action == "read" && e.outcome == "allow"
+    assert!(entries.iter().any(|e| e.target == "tainou_household"
+        && e.action == "read"
+        && e.outcome == "allow"
         && e.items.contains("nofu_kosho")));
-    assert!(entries.iter().any(|e| e.target == "tainou_household" && e.action == "search"));
+    assert!(entries
+        .iter()
+        .any(|e| e.target == "tainou_household" && e.action == "search"));
     // A refused read is audited too.
     let op1 = b.op("kdn-nyuryoku1").await;
     let _ = b.svc.search_households(&op1, "ア", 5).await;
@@ -327,7 +459,12 @@ async fn erasure_deletes_the_keyings_but_not_the_ledger(b: Bed) {
         .erase_contract(&admin, b.contract, Some("紙台帳は返却済み"))
         .await
         .unwrap();
-    for t in ["tainou_keyings", "tainou_settlements", "tainou_pages", "tainou_batches"] {
+    for t in [
+        "tainou_keyings",
+        "tainou_settlements",
+        "tainou_pages",
+        "tainou_batches",
+    ] {
         assert_eq!(b.count(t).await, 0, "{t} after erasure");
     }
     assert_eq!(b.count("tainou_entries").await, entries);

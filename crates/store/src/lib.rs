@@ -16,6 +16,7 @@ mod person;
 mod pool;
 mod session;
 mod tainou;
+mod tainou_entry;
 mod terminal;
 pub mod testing;
 mod transfer;
@@ -45,11 +46,12 @@ pub use org::{
 pub use person::{PersonItemsRow, PersonRow, VaultRow};
 pub use pool::{Backend, Store};
 pub use session::SessionRow;
-pub use transfer::{ContractExchangeRow, NewTransfer, PartnerRow, TransferRow};
 pub use tainou::{
-    AssessmentRow, EntryBatchRow, EntryPageRow, HouseholdMemberRow, HouseholdRow, KeyingCountRow,
-    KeyingRow, LedgerEntryRow, NewLedgerEntry, PaymentRow, PlanRow, SettlementRow,
+    AssessmentRow, HouseholdMemberRow, HouseholdRow, LedgerEntryRow, NewLedgerEntry, PaymentRow,
+    PlanRow,
 };
+pub use tainou_entry::{EntryBatchRow, EntryPageRow, KeyingCountRow, KeyingRow, SettlementRow};
+pub use transfer::{ContractExchangeRow, NewTransfer, PartnerRow, TransferRow};
 pub use tx::Tx;
 pub use visits::{
     NewHandout, NewVisitRecord, NewVisitTarget, VisitHandoutRow, VisitListRow, VisitPrintRow,

@@ -80,7 +80,9 @@ fn kigo(n: usize) -> String {
 }
 
 fn household(n: usize, head: i64, entries: usize) -> NewHousehold {
-    let assessments: Vec<(i32, i64)> = (2016..2026).map(|fy| (fy, 70_000 + (n % 9) as i64 * 9_000)).collect();
+    let assessments: Vec<(i32, i64)> = (2016..2026)
+        .map(|fy| (fy, 70_000 + (n % 9) as i64 * 9_000))
+        .collect();
     let payments = assessments
         .iter()
         .filter(|(fy, _)| (*fy as usize + n) % 3 != 0)
@@ -91,13 +93,18 @@ fn household(n: usize, head: i64, entries: usize) -> NewHousehold {
         .map(|i| {
             let mut items: [String; 7] = Default::default();
             items[i % 7] = format!("交渉の記録 {i}（{}）", kinds[i % 9].label());
-            let day = NaiveDate::from_ymd_opt(2016, 4, 1).unwrap() + chrono::Duration::days((i * 3650 / entries.max(1)) as i64);
+            let day = NaiveDate::from_ymd_opt(2016, 4, 1).unwrap()
+                + chrono::Duration::days((i * 3650 / entries.max(1)) as i64);
             EntryLine {
                 date: day,
                 kind: kinds[i % 9],
                 amount: (kinds[i % 9] == EntryKind::Nofu).then_some(5_000),
                 items,
-                note: if i % 10 == 0 { "電話で本人と話した".into() } else { String::new() },
+                note: if i % 10 == 0 {
+                    "電話で本人と話した".into()
+                } else {
+                    String::new()
+                },
             }
         })
         .collect();
@@ -143,12 +150,25 @@ impl Phase {
     }
 }
 
-async fn load(http: &reqwest::Client, base: &str, cookie: &str, paths: Arc<Vec<String>>, clients: usize, secs: u64, must: Option<&'static str>) -> Phase {
+async fn load(
+    http: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    paths: Arc<Vec<String>>,
+    clients: usize,
+    secs: u64,
+    must: Option<&'static str>,
+) -> Phase {
     let deadline = Instant::now() + Duration::from_secs(secs);
     let start = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..clients {
-        let (http, base, cookie, paths) = (http.clone(), base.to_owned(), cookie.to_owned(), paths.clone());
+        let (http, base, cookie, paths) = (
+            http.clone(),
+            base.to_owned(),
+            cookie.to_owned(),
+            paths.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0;
@@ -157,11 +177,19 @@ async fn load(http: &reqwest::Client, base: &str, cookie: &str, paths: Arc<Vec<S
                 let path = &paths[i % paths.len()];
                 i += 1;
                 let t = Instant::now();
-                let ok = match http.get(format!("{base}{path}")).header("cookie", &cookie).send().await {
+                let ok = match http
+                    .get(format!("{base}{path}"))
+                    .header("cookie", &cookie)
+                    .send()
+                    .await
+                {
                     Ok(r) => {
                         let status = r.status().as_u16();
                         match r.text().await {
-                            Ok(body) => (status == 200 || status == 404) && must.is_none_or(|m| body.contains(m)),
+                            Ok(body) => {
+                                (status == 200 || status == 404)
+                                    && must.is_none_or(|m| body.contains(m))
+                            }
                             Err(_) => false,
                         }
                     }
@@ -183,7 +211,12 @@ async fn load(http: &reqwest::Client, base: &str, cookie: &str, paths: Arc<Vec<S
         errors += e;
     }
     all.sort_unstable();
-    Phase { requests: all.len(), errors, seconds: start.elapsed().as_secs_f64(), lat_us: all }
+    Phase {
+        requests: all.len(),
+        errors,
+        seconds: start.elapsed().as_secs_f64(),
+        lat_us: all,
+    }
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -210,7 +243,10 @@ async fn main() {
         let persons: Vec<NewPerson> = residents.iter().map(person).collect();
         svc.register_persons(&sys, &persons).await.unwrap();
         // New ward records have consecutive ids from the first one.
-        let q = PersonQuery { text: residents[0].atena_no.to_string(), limit: 1 };
+        let q = PersonQuery {
+            text: residents[0].atena_no.to_string(),
+            limit: 1,
+        };
         let first = svc.search_persons(&sys, &q).await.unwrap()[0].id;
         let ids: Vec<i64> = (first..first + n as i64).collect();
         let hh: Vec<NewHousehold> = ids
@@ -227,23 +263,58 @@ async fn main() {
             }
         }
         done += n;
-        eprintln!("  registered {done} households ({:.0} s)", t0.elapsed().as_secs_f64());
+        eprintln!(
+            "  registered {done} households ({:.0} s)",
+            t0.elapsed().as_secs_f64()
+        );
     }
     let registered = t0.elapsed();
 
     let mut client = s.signed_in("kokuho-seiri").await;
-    let cookie = client.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
-    let probe = client.get(&format!("/ward/tainou/households/{}", ids_sample[0])).await;
+    let cookie = client
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let probe = client
+        .get(&format!("/ward/tainou/households/{}", ids_sample[0]))
+        .await;
     assert_eq!(probe.status, 200);
-    assert_eq!(probe.body.matches("<tr id=\"entry-").count(), a.entries, "the ledger shows every entry");
-    let probe = client.get(&format!("/ward/tainou?q={}", enc(&kigo_sample[0]))).await;
+    assert_eq!(
+        probe.body.matches("<tr id=\"entry-").count(),
+        a.entries,
+        "the ledger shows every entry"
+    );
+    let probe = client
+        .get(&format!("/ward/tainou?q={}", enc(&kigo_sample[0])))
+        .await;
     assert!(probe.body.contains("household-hits"));
 
-    let by_kigo: Arc<Vec<String>> = Arc::new(kigo_sample.iter().map(|k| format!("/ward/tainou?q={}", enc(k))).collect());
-    let by_kana: Arc<Vec<String>> = Arc::new(kana_sample.iter().map(|k| format!("/ward/tainou?q={}", enc(k))).collect());
-    let ledger: Arc<Vec<String>> = Arc::new(ids_sample.iter().map(|i| format!("/ward/tainou/households/{i}")).collect());
+    let by_kigo: Arc<Vec<String>> = Arc::new(
+        kigo_sample
+            .iter()
+            .map(|k| format!("/ward/tainou?q={}", enc(k)))
+            .collect(),
+    );
+    let by_kana: Arc<Vec<String>> = Arc::new(
+        kana_sample
+            .iter()
+            .map(|k| format!("/ward/tainou?q={}", enc(k)))
+            .collect(),
+    );
+    let ledger: Arc<Vec<String>> = Arc::new(
+        ids_sample
+            .iter()
+            .map(|i| format!("/ward/tainou/households/{i}"))
+            .collect(),
+    );
     let empty: Arc<Vec<String>> = Arc::new(vec!["/assets/empty-handler".to_owned()]);
-    let http = reqwest::Client::builder().pool_max_idle_per_host(a.clients).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(a.clients)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     load(&http, &s.base, &cookie, ledger.clone(), a.clients, 2, None).await;
     println!(
         "households: {} × {} entries, 10 fiscal years (registered in {:.1} s), backend {:?}, {} clients, {} s per phase",
@@ -254,12 +325,51 @@ async fn main() {
     println!("|---|---|---|---|---|---|---|");
     let e = load(&http, &s.base, &cookie, empty, a.clients, a.seconds, None).await;
     println!("{}", e.line("empty handler (anchor)"));
-    let k = load(&http, &s.base, &cookie, by_kigo, a.clients, a.seconds, Some("household-hits")).await;
+    let k = load(
+        &http,
+        &s.base,
+        &cookie,
+        by_kigo,
+        a.clients,
+        a.seconds,
+        Some("household-hits"),
+    )
+    .await;
     println!("{}", k.line("search by 記号番号"));
-    let n = load(&http, &s.base, &cookie, by_kana, a.clients, a.seconds, Some("検索結果")).await;
+    let n = load(
+        &http,
+        &s.base,
+        &cookie,
+        by_kana,
+        a.clients,
+        a.seconds,
+        Some("検索結果"),
+    )
+    .await;
     println!("{}", n.line("search by カナ氏名"));
-    let l = load(&http, &s.base, &cookie, ledger.clone(), a.clients, a.seconds, Some("交渉経過")).await;
-    println!("{}", l.line(&format!("open ledger ({} entries)", a.entries)));
-    let one = load(&http, &s.base, &cookie, ledger, 1, a.seconds.min(5), Some("交渉経過")).await;
+    let l = load(
+        &http,
+        &s.base,
+        &cookie,
+        ledger.clone(),
+        a.clients,
+        a.seconds,
+        Some("交渉経過"),
+    )
+    .await;
+    println!(
+        "{}",
+        l.line(&format!("open ledger ({} entries)", a.entries))
+    );
+    let one = load(
+        &http,
+        &s.base,
+        &cookie,
+        ledger,
+        1,
+        a.seconds.min(5),
+        Some("交渉経過"),
+    )
+    .await;
     println!("{}", one.line("open ledger (1 client)"));
 }

@@ -39,7 +39,15 @@ async fn key_screen(c: &mut Client, base: &str, batch: &str) -> (String, String)
     assert!(page.body.contains("/assets/tainou.js"));
     let before = page.body.split("\" id=\"tainou-key\"").next().unwrap();
     let action = before.rsplit("action=\"").next().unwrap().to_owned();
-    let kigo = page.body.split("id=\"page-kigo\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    let kigo = page
+        .body
+        .split("id=\"page-kigo\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
     (action, kigo)
 }
 
@@ -61,10 +69,18 @@ async fn double_entry_over_http_reaches_the_household_history(s: TestServer) {
     // Pass 1, then an impossible date kept on screen with a Japanese reason.
     let (action, kigo) = key_screen(&mut op1, &base, &batch).await;
     let bad = op1
-        .post_form(&action, &[("l0_date", "R5.2.30"), ("l0_kind", "01"), ("l0_k0", "来庁")])
+        .post_form(
+            &action,
+            &[("l0_date", "R5.2.30"), ("l0_kind", "01"), ("l0_k0", "来庁")],
+        )
         .await;
     assert_eq!(bad.status, 200);
-    assert!(bad.body.contains("1行目: 年月日「R5.2.30」は存在しない日付です"), "{}", bad.body);
+    assert!(
+        bad.body
+            .contains("1行目: 年月日「R5.2.30」は存在しない日付です"),
+        "{}",
+        bad.body
+    );
     assert!(bad.body.contains("value=\"R5.2.30\""));
     let fields = [
         ("l0_date", "R6.5.10"),
@@ -84,33 +100,63 @@ async fn double_entry_over_http_reaches_the_household_history(s: TestServer) {
     assert_ne!(next_action, action);
     let again = op1.post_form(&action, &fields).await;
     assert!(again.status == 200 || again.status == 303);
-    assert!(decode(&format!("{}{}", again.body, again.location().unwrap_or_default())).contains("別の入力者"));
+    assert!(decode(&format!(
+        "{}{}",
+        again.body,
+        again.location().unwrap_or_default()
+    ))
+    .contains("別の入力者"));
 
     // Pass 2 by the other operator agrees: the ledger has it.
     let (action2, kigo2) = key_screen(&mut op2, &base, &batch).await;
-    assert_eq!((action2.as_str(), kigo2.as_str()), (action.as_str(), kigo.as_str()));
+    assert_eq!(
+        (action2.as_str(), kigo2.as_str()),
+        (action.as_str(), kigo.as_str())
+    );
     let r = op2.post_form(&action2, &fields).await;
     assert!(decode(r.location().unwrap()).contains("台帳に登録しました"));
 
     // The next page: the passes differ in the amount; the third settles.
-    op1.post_form(&next_action, &[("l0_date", "R5.4.1"), ("l0_kind", "08"), ("l0_amount", "3000"), ("page_total", "3000")])
-        .await;
+    op1.post_form(
+        &next_action,
+        &[
+            ("l0_date", "R5.4.1"),
+            ("l0_kind", "08"),
+            ("l0_amount", "3000"),
+            ("page_total", "3000"),
+        ],
+    )
+    .await;
     let (a2, _) = key_screen(&mut op2, &base, &batch).await;
     assert_eq!(a2, next_action);
     let r = op2
-        .post_form(&a2, &[("l0_date", "R5.4.1"), ("l0_kind", "08"), ("l0_amount", "8000"), ("page_total", "8000")])
+        .post_form(
+            &a2,
+            &[
+                ("l0_date", "R5.4.1"),
+                ("l0_kind", "08"),
+                ("l0_amount", "8000"),
+                ("page_total", "8000"),
+            ],
+        )
         .await;
     assert!(decode(r.location().unwrap()).contains("照合に回しました"));
     let queue = op1.get(&format!("{base}/settle")).await;
     assert!(queue.body.contains("別の人が照合します"));
     let queue = third.get(&format!("{base}/settle")).await;
-    let settle_path = after(&queue.body, "<a class=\"button\" href=\"").unwrap().to_owned();
+    let settle_path = after(&queue.body, "<a class=\"button\" href=\"")
+        .unwrap()
+        .to_owned();
     let view = third.get(&settle_path).await;
     assert_eq!(view.status, 200);
     assert!(view.body.contains("3,000円") && view.body.contains("8,000円"));
     assert!(!view.body.contains("style="));
     let r = third.post_form(&settle_path, &[("c_0_2", "2")]).await;
-    assert!(decode(r.location().unwrap()).contains("照合した 1 行を台帳に登録しました"), "{:?}", r.location());
+    assert!(
+        decode(r.location().unwrap()).contains("照合した 1 行を台帳に登録しました"),
+        "{:?}",
+        r.location()
+    );
 
     // The operators never read the ledger.
     let r = op1.get("/ward/tainou").await;
@@ -135,11 +181,20 @@ async fn double_entry_over_http_reaches_the_household_history(s: TestServer) {
     assert!(!ledger.body.contains("3,000円"));
 
     // The ward's batch page: progress, and a new batch assigned.
-    let page = ward.get(&format!("/ward/tainou/contracts/{contract}")).await;
+    let page = ward
+        .get(&format!("/ward/tainou/contracts/{contract}"))
+        .await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("id=\"progress-done\">2<"), "{}", page.body);
+    assert!(
+        page.body.contains("id=\"progress-done\">2<"),
+        "{}",
+        page.body
+    );
     let r = ward
-        .post_form(&format!("/ward/tainou/contracts/{contract}"), &[("name", "第2束"), ("era", "heisei"), ("pages", "５")])
+        .post_form(
+            &format!("/ward/tainou/contracts/{contract}"),
+            &[("name", "第2束"), ("era", "heisei"), ("pages", "５")],
+        )
         .await;
     assert!(decode(r.location().unwrap()).contains("委託先に割り当てました"));
     let batches = op1.get(&base).await;

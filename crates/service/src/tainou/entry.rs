@@ -3,15 +3,16 @@
 //! is compared field by field with the first; an agreed page enters the
 //! ledger at once, a mismatched one waits for a third person.
 
-use super::ledger::{open_entry, put_entries, EntryView, Source};
-use super::line::{compare, parse_page, EntryLine, LineInput, PageInput};
+use super::compare::compare;
+use super::ledger::{put_entries, Source};
+use super::line::{parse_page, EntryLine, PageInput};
 use super::seal::{hh_aad, open_json, open_text, page_aad, seal_json};
 use super::{set, ENTRY_ITEMS};
 use crate::error::{Result, ServiceError};
 use crate::op::{Op, OpRequest};
 use crate::time::jst_date;
 use crate::{Actor, Service};
-use itaku_core::{ContractId, Item, ItemSet};
+use itaku_core::{ContractId, Item};
 use itaku_jp::Era;
 use itaku_policy::{Action, Scope};
 use itaku_store::{EntryBatchRow, EntryPageRow};
@@ -153,14 +154,20 @@ impl Service {
         let mut op = self
             .begin(
                 actor,
-                OpRequest::new(Action::Provision, Scope::Contract(ContractId(contract_id)), "tainou_batch")
-                    .items(set(&[Item::KokuhoKigoBango])),
+                OpRequest::new(
+                    Action::Provision,
+                    Scope::Contract(ContractId(contract_id)),
+                    "tainou_batch",
+                )
+                .items(set(&[Item::KokuhoKigoBango])),
             )
             .await?;
         let (vault, _) = self.vault(&mut op.tx, None).await?;
         let households = op.tx.tainou_unbatched(vault.id, count as i64).await?;
         if households.is_empty() {
-            return Err(ServiceError::Conflict("まだ束にしていない世帯がありません".into()));
+            return Err(ServiceError::Conflict(
+                "まだ束にしていない世帯がありません".into(),
+            ));
         }
         let who = op.actor_label().to_owned();
         let now = op.now_ts();
@@ -168,17 +175,29 @@ impl Service {
             .tx
             .insert_tainou_batch(contract_id, name, era.romaji(), &households, &now, &who)
             .await?;
-        op.finish(&households, &format!("batch {id}: {} pages", households.len()))
-            .await?;
+        op.finish(
+            &households,
+            &format!("batch {id}: {} pages", households.len()),
+        )
+        .await?;
         Ok(id)
     }
 
     /// The ward closes a batch once every page has entered the ledger.
-    pub async fn close_entry_batch(&self, actor: &Actor, contract_id: i64, batch_id: i64) -> Result<()> {
+    pub async fn close_entry_batch(
+        &self,
+        actor: &Actor,
+        contract_id: i64,
+        batch_id: i64,
+    ) -> Result<()> {
         let mut op = self
             .begin(
                 actor,
-                OpRequest::new(Action::Provision, Scope::Contract(ContractId(contract_id)), "tainou_batch"),
+                OpRequest::new(
+                    Action::Provision,
+                    Scope::Contract(ContractId(contract_id)),
+                    "tainou_batch",
+                ),
             )
             .await?;
         let b = op.tx.tainou_batch(batch_id).await?;
@@ -196,7 +215,9 @@ impl Service {
         let who = op.actor_label().to_owned();
         let now = op.now_ts();
         if !op.tx.close_tainou_batch(batch_id, &now, &who).await? {
-            return Err(ServiceError::Conflict("この束はすでに締め切られています".into()));
+            return Err(ServiceError::Conflict(
+                "この束はすでに締め切られています".into(),
+            ));
         }
         op.finish(&[batch_id], "batch closed").await?;
         Ok(())
@@ -207,7 +228,11 @@ impl Service {
         let mut op = self
             .begin(
                 actor,
-                OpRequest::new(Action::Read, Scope::Contract(ContractId(contract_id)), "tainou_batch"),
+                OpRequest::new(
+                    Action::Read,
+                    Scope::Contract(ContractId(contract_id)),
+                    "tainou_batch",
+                ),
             )
             .await?;
         let mut out = Vec::new();
@@ -255,7 +280,12 @@ impl Service {
     }
 
     /// Key one page. The same operator never keys both passes of a page.
-    pub async fn key_page(&self, actor: &Actor, page_id: i64, input: &PageInput) -> Result<KeyResult> {
+    pub async fn key_page(
+        &self,
+        actor: &Actor,
+        page_id: i64,
+        input: &PageInput,
+    ) -> Result<KeyResult> {
         let contract = contract_of(actor)?;
         let mut op = self
             .begin(
@@ -267,7 +297,9 @@ impl Service {
         let me = op.actor_user().ok_or(ServiceError::Unauthenticated)?;
         let (page, batch) = page_of(&mut op, contract, page_id).await?;
         if page.state != "open" {
-            return Err(ServiceError::Conflict("この頁の入力は終わっています".into()));
+            return Err(ServiceError::Conflict(
+                "この頁の入力は終わっています".into(),
+            ));
         }
         let keyings = op.tx.tainou_keyings(page_id).await?;
         if keyings.iter().any(|k| k.user_id == me) {
@@ -281,7 +313,11 @@ impl Service {
         let lines = parse_page(input, era_of(&batch.default_era), jst_date(self.now()))?;
         let pass = keyings.len() as i64 + 1;
         let (cvault, ckey) = self.vault(&mut op.tx, Some(contract)).await?;
-        let sealed = seal_json(&ckey, &page_aad(cvault.id, page_id, &format!("pass{pass}")), &lines)?;
+        let sealed = seal_json(
+            &ckey,
+            &page_aad(cvault.id, page_id, &format!("pass{pass}")),
+            &lines,
+        )?;
         let now = op.now_ts();
         op.tx
             .insert_tainou_keying(page_id, contract.0, pass, me, &now, &sealed)
@@ -294,19 +330,31 @@ impl Service {
             ("waiting", 0)
         } else {
             let first = &keyings[0];
-            let a: Vec<EntryLine> = open_json(&ckey, &page_aad(cvault.id, page_id, "pass1"), &first.content)?;
+            let a: Vec<EntryLine> = open_json(
+                &ckey,
+                &page_aad(cvault.id, page_id, "pass1"),
+                &first.content,
+            )?;
             let diffs = compare(&a, &lines);
             if diffs.is_empty() {
-                self.enter_page(&mut op, &page, &batch, &lines, "agreed").await?;
+                self.enter_page(&mut op, &page, &batch, &lines, "agreed")
+                    .await?;
                 ("agreed", 0)
             } else {
-                if !op.tx.set_tainou_page_state(page_id, "open", "mismatch", None).await? {
-                    return Err(ServiceError::Conflict("この頁は同時に入力されました".into()));
+                if !op
+                    .tx
+                    .set_tainou_page_state(page_id, "open", "mismatch", None)
+                    .await?
+                {
+                    return Err(ServiceError::Conflict(
+                        "この頁は同時に入力されました".into(),
+                    ));
                 }
                 ("mismatch", diffs.len())
             }
         };
-        op.finish(&[page_id], &format!("pass {pass}: {state}")).await?;
+        op.finish(&[page_id], &format!("pass {pass}: {state}"))
+            .await?;
         Ok(KeyResult {
             pass,
             state,
@@ -324,10 +372,20 @@ impl Service {
         lines: &[EntryLine],
         state: &str,
     ) -> Result<Vec<i64>> {
-        let from = if state == "agreed" { "open" } else { "mismatch" };
+        let from = if state == "agreed" {
+            "open"
+        } else {
+            "mismatch"
+        };
         let now = op.now_ts();
-        if !op.tx.set_tainou_page_state(page.id, from, state, Some(&now)).await? {
-            return Err(ServiceError::Conflict("この頁は同時に処理されました".into()));
+        if !op
+            .tx
+            .set_tainou_page_state(page.id, from, state, Some(&now))
+            .await?
+        {
+            return Err(ServiceError::Conflict(
+                "この頁は同時に処理されました".into(),
+            ));
         }
         let (vault, key) = self.vault(&mut op.tx, None).await?;
         let text = format!("入力委託 {} 第{}頁", batch.name, page.page_no);
@@ -337,100 +395,5 @@ impl Service {
             supersedes: None,
         };
         put_entries(op, vault.id, &key, page.household_id, lines, &src).await
-    }
-
-    /// What entered the ledger from one page of the contract's open
-    /// batches: the operator's view for corrections, and no more.
-    pub async fn entered_from_page(&self, actor: &Actor, page_id: i64) -> Result<Vec<EntryView>> {
-        let contract = contract_of(actor)?;
-        let mut op = self
-            .begin(
-                actor,
-                OpRequest::new(Action::Read, Scope::Contract(contract), "tainou_page")
-                    .items(set(&ENTRY_ITEMS)),
-            )
-            .await?;
-        page_of(&mut op, contract, page_id).await?;
-        let (vault, key) = self.vault(&mut op.tx, None).await?;
-        let mut out = Vec::new();
-        for e in op.tx.tainou_entries_of_page(page_id).await? {
-            out.push(open_entry(vault.id, &key, &e)?);
-        }
-        let ids: Vec<i64> = out.iter().map(|e| e.id).collect();
-        op.finish(&ids, &format!("page {page_id}")).await?;
-        Ok(out)
-    }
-
-    /// Correct an entry keyed from a page of the contract's open batches.
-    pub async fn correct_keyed_entry(&self, actor: &Actor, entry_id: i64, line: &LineInput) -> Result<i64> {
-        let contract = contract_of(actor)?;
-        let mut op = self
-            .begin(
-                actor,
-                OpRequest::new(Action::Write, Scope::Contract(contract), "tainou_entry")
-                    .items(set(&ENTRY_ITEMS)),
-            )
-            .await?;
-        let page_id = op
-            .tx
-            .tainou_entry(entry_id)
-            .await?
-            .and_then(|e| e.page_id)
-            .ok_or_else(ServiceError::not_found)?;
-        let (_, batch) = page_of(&mut op, contract, page_id).await?;
-        let (vault, key) = self.vault(&mut op.tx, None).await?;
-        let id = super::ward::correct_in(
-            &mut op,
-            vault.id,
-            &key,
-            entry_id,
-            line,
-            era_of(&batch.default_era),
-            "入力委託（訂正）",
-            jst_date(self.now()),
-        )
-        .await?;
-        op.finish(&[entry_id, id], "entry corrected").await?;
-        Ok(id)
-    }
-
-    /// The (contract, purpose) pairs in which a user does ledger entry.
-    pub async fn tainou_contexts(&self, user_id: i64) -> Result<Vec<crate::WorkContext>> {
-        let mut out = Vec::new();
-        let mut tx = self.inner.store.begin().await?;
-        for w in self.work_contexts(user_id).await? {
-            let Some(c) = tx.contract(w.contract_id).await? else {
-                continue;
-            };
-            for p in tx.purposes(c.job_id).await? {
-                if p.code == w.purpose_code
-                    && set(&ENTRY_ITEMS).is_subset(&ItemSet::parse_codes(&p.items)?)
-                {
-                    out.push(w.clone());
-                }
-            }
-        }
-        tx.rollback().await?;
-        Ok(out)
-    }
-}
-
-impl Service {
-    /// Contracts with an entry purpose, for the ward's batch pages (names
-    /// only: no personal data, so no operation).
-    pub async fn tainou_entry_contracts(&self) -> Result<Vec<(i64, String)>> {
-        let mut tx = self.inner.store.begin().await?;
-        let mut out = Vec::new();
-        for c in tx.contracts().await? {
-            for p in tx.purposes(c.job_id).await? {
-                if set(&ENTRY_ITEMS).is_subset(&ItemSet::parse_codes(&p.items)?)
-                    && !out.iter().any(|(id, _)| *id == c.id)
-                {
-                    out.push((c.id, c.name.clone()));
-                }
-            }
-        }
-        tx.rollback().await?;
-        Ok(out)
     }
 }

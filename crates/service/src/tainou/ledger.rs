@@ -3,19 +3,18 @@
 //! added and corrected (a correction supersedes, never overwrites).
 
 use super::line::{EntryLine, PageInput};
-use super::seal::{entry_aad, hh_aad, kigo_token, open_amount, open_json, open_text, seal_json};
+use super::read::HouseholdSummary;
+use super::seal::{entry_aad, hh_aad, kigo_token, open_text, seal_json};
 use super::{set, LEDGER_ITEMS};
 use crate::error::{Result, ServiceError};
 use crate::op::{Op, OpRequest};
 use crate::persons::field_aad;
-use crate::time::jst_date;
 use crate::{Actor, Service};
 use chrono::NaiveDate;
 use itaku_core::Item;
 use itaku_crypto::DataKey;
 use itaku_policy::{Action, Scope};
 use itaku_store::{HouseholdRow, NewLedgerEntry, Tx};
-use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// A household to register (demo, migration from the old system).
@@ -32,83 +31,12 @@ pub struct NewHousehold {
     pub history: Vec<EntryLine>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct HouseholdSummary {
-    pub id: i64,
-    pub kigo: String,
-    pub head_name: String,
-    pub head_kana: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct MemberView {
-    pub person_id: i64,
-    pub relation: String,
-    pub name: String,
-    pub kana: String,
-    pub birth: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct YearView {
-    pub fiscal_year: i32,
-    pub label: String,
-    pub assessed: i64,
-    pub paid: i64,
-    pub arrears: i64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DueView {
-    pub due_on: NaiveDate,
-    pub amount: i64,
-    /// 済 (covered by payments), 未納 (due and not covered), 予定.
-    pub state: &'static str,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PlanView {
-    pub id: i64,
-    pub agreed_on: NaiveDate,
-    pub total: i64,
-    pub dues: Vec<DueView>,
-    pub paid: i64,
-    /// Due by today and not paid.
-    pub overdue: i64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct EntryView {
-    pub id: i64,
-    pub entry_on: NaiveDate,
-    pub line: EntryLine,
-    /// None while held for review or after deletion.
-    pub note: Option<String>,
-    pub note_state: String,
-    pub source: String,
-    pub actor: String,
-    pub created_at: String,
-    pub supersedes: Option<i64>,
-    pub superseded_by: Option<i64>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct LedgerView {
-    pub household: HouseholdSummary,
-    pub members: Vec<MemberView>,
-    pub years: Vec<YearView>,
-    pub total_arrears: i64,
-    pub plans: Vec<PlanView>,
-    /// Chronological, corrections next to what they replaced.
-    pub history: Vec<EntryView>,
-}
-
 /// What an entry's sealed `fields` hold (the note is sealed apart).
 #[derive(serde::Serialize, serde::Deserialize)]
-struct SealedFields {
-    kind: super::EntryKind,
-    amount: Option<i64>,
-    items: [String; 7],
+pub(crate) struct SealedFields {
+    pub kind: super::EntryKind,
+    pub amount: Option<i64>,
+    pub items: [String; 7],
 }
 
 /// Where ledger entries come from, for the record.
@@ -184,7 +112,7 @@ pub(crate) async fn put_entries(
 }
 
 /// Names of ward persons: (漢字氏名, カナ氏名, 生年月日) by id.
-async fn names(
+pub(crate) async fn names(
     tx: &mut Tx,
     vault_id: i64,
     key: &DataKey,
@@ -228,7 +156,11 @@ fn name_tokens(key: &DataKey, item: Item, text: &str) -> Option<Vec<Vec<u8>>> {
 
 impl Service {
     /// Register households with their years and history (one operation).
-    pub async fn register_households(&self, actor: &Actor, list: &[NewHousehold]) -> Result<Vec<i64>> {
+    pub async fn register_households(
+        &self,
+        actor: &Actor,
+        list: &[NewHousehold],
+    ) -> Result<Vec<i64>> {
         let mut op = self
             .begin(
                 actor,
@@ -246,7 +178,12 @@ impl Service {
                 return Err(ServiceError::Invalid("記号番号を入力してください".into()));
             }
             let token = kigo_token(&key, &kigo);
-            if op.tx.tainou_household_by_kigo(vault.id, &token).await?.is_some() {
+            if op
+                .tx
+                .tainou_household_by_kigo(vault.id, &token)
+                .await?
+                .is_some()
+            {
                 return Err(ServiceError::Conflict(format!(
                     "記号番号「{kigo}」の世帯はすでに台帳にあります"
                 )));
@@ -262,7 +199,14 @@ impl Service {
             let sealed = key.seal(&hh_aad(vault.id, &row_key, "kigo"), kigo.as_bytes())?;
             let id = op
                 .tx
-                .insert_tainou_household(vault.id, &row_key, &token, &sealed, h.head_person_id, &now)
+                .insert_tainou_household(
+                    vault.id,
+                    &row_key,
+                    &token,
+                    &sealed,
+                    h.head_person_id,
+                    &now,
+                )
                 .await?;
             for (p, rel) in &h.members {
                 op.tx.insert_tainou_member(id, *p, rel).await?;
@@ -277,9 +221,20 @@ impl Service {
                     .await?;
             }
             for (fy, on, amount) in &h.payments {
-                let a = key.seal(&hh_aad(vault.id, &row_key, "nofu"), amount.to_string().as_bytes())?;
+                let a = key.seal(
+                    &hh_aad(vault.id, &row_key, "nofu"),
+                    amount.to_string().as_bytes(),
+                )?;
                 op.tx
-                    .insert_tainou_payment(id, i64::from(*fy), &on.to_string(), None, &a, &now, &who)
+                    .insert_tainou_payment(
+                        id,
+                        i64::from(*fy),
+                        &on.to_string(),
+                        None,
+                        &a,
+                        &now,
+                        &who,
+                    )
                     .await?;
             }
             let src = Source {
@@ -361,185 +316,9 @@ impl Service {
         op.finish(&ids, &format!("hits={}", ids.len())).await?;
         Ok(out)
     }
-
-    /// One household's ledger: members, years with arrears, plans with
-    /// their schedule against actual payments, and the history.
-    pub async fn read_ledger(&self, actor: &Actor, household_id: i64) -> Result<LedgerView> {
-        let mut op = self
-            .begin(
-                actor,
-                OpRequest::new(Action::Read, Scope::Ward, "tainou_household")
-                    .items(set(&LEDGER_ITEMS)),
-            )
-            .await?;
-        let (vault, key) = self.vault(&mut op.tx, None).await?;
-        let Some(h) = op.tx.tainou_household(household_id).await? else {
-            op.finish(&[household_id], "not found").await?;
-            return Err(ServiceError::not_found());
-        };
-        if h.vault_id != vault.id {
-            op.finish(&[household_id], "not found").await?;
-            return Err(ServiceError::not_found());
-        }
-        let today = jst_date(self.now());
-        let view = load_ledger(&mut op.tx, vault.id, &key, &h, today).await?;
-        op.finish(&[household_id], "ledger").await?;
-        Ok(view)
-    }
-}
-
-async fn load_ledger(
-    tx: &mut Tx,
-    vault_id: i64,
-    key: &DataKey,
-    h: &HouseholdRow,
-    today: NaiveDate,
-) -> Result<LedgerView> {
-    let members = tx.tainou_members(h.id).await?;
-    let mut ids = vec![h.head_person_id];
-    ids.extend(members.iter().map(|m| m.person_id));
-    let named = names(tx, vault_id, key, &ids).await?;
-    let member_view = |id: i64, relation: &str| {
-        let n = named.get(&id).cloned().unwrap_or_default();
-        MemberView {
-            person_id: id,
-            relation: relation.to_owned(),
-            name: n[0].clone(),
-            kana: n[1].clone(),
-            birth: n[2].clone(),
-        }
-    };
-    let mut mv = vec![member_view(h.head_person_id, "世帯主")];
-    mv.extend(members.iter().map(|m| member_view(m.person_id, &m.relation)));
-
-    let mut years: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
-    for a in tx.tainou_assessments(h.id).await? {
-        let v = open_amount(key, &hh_aad(vault_id, &h.row_key, &format!("fuka/{}", a.fiscal_year)), &a.amount)?;
-        years.entry(a.fiscal_year).or_default().0 += v;
-    }
-    let mut plan_paid: BTreeMap<i64, i64> = BTreeMap::new();
-    for p in tx.tainou_payments(h.id).await? {
-        let v = open_amount(key, &hh_aad(vault_id, &h.row_key, "nofu"), &p.amount)?;
-        years.entry(p.fiscal_year).or_default().1 += v;
-        if let Some(plan) = p.plan_id {
-            *plan_paid.entry(plan).or_default() += v;
-        }
-    }
-    let years: Vec<YearView> = years
-        .into_iter()
-        .map(|(fy, (assessed, paid))| YearView {
-            fiscal_year: fy as i32,
-            label: fiscal_label(fy as i32),
-            assessed,
-            paid,
-            arrears: (assessed - paid).max(0),
-        })
-        .collect();
-    let total_arrears = years.iter().map(|y| y.arrears).sum();
-
-    let mut plans = Vec::new();
-    for p in tx.tainou_plans(h.id).await? {
-        let total = open_amount(key, &hh_aad(vault_id, &h.row_key, &format!("plan/{}/total", p.agreed_on)), &p.total)?;
-        let schedule: Vec<(NaiveDate, i64)> =
-            open_json(key, &hh_aad(vault_id, &h.row_key, &format!("plan/{}/schedule", p.agreed_on)), &p.schedule)?;
-        let paid = plan_paid.get(&p.id).copied().unwrap_or(0);
-        let mut due_sum = 0;
-        let mut overdue = 0;
-        let dues = schedule
-            .iter()
-            .map(|(on, amount)| {
-                due_sum += amount;
-                let state = if due_sum <= paid {
-                    "済"
-                } else if *on <= today {
-                    overdue += (due_sum - paid).min(*amount);
-                    "未納"
-                } else {
-                    "予定"
-                };
-                DueView {
-                    due_on: *on,
-                    amount: *amount,
-                    state,
-                }
-            })
-            .collect();
-        plans.push(PlanView {
-            id: p.id,
-            agreed_on: crate::time::parse_date(&p.agreed_on).unwrap_or_default(),
-            total,
-            dues,
-            paid,
-            overdue,
-        });
-    }
-
-    let mut history = Vec::new();
-    for e in tx.tainou_entries(h.id).await? {
-        history.push(open_entry(vault_id, key, &e)?);
-    }
-    Ok(LedgerView {
-        household: HouseholdSummary {
-            id: h.id,
-            kigo: open_text(key, &hh_aad(vault_id, &h.row_key, "kigo"), &h.kigo)?,
-            head_name: mv[0].name.clone(),
-            head_kana: mv[0].kana.clone(),
-        },
-        members: mv,
-        years,
-        total_arrears,
-        plans,
-        history,
-    })
-}
-
-pub(crate) fn open_entry(
-    vault_id: i64,
-    key: &DataKey,
-    e: &itaku_store::LedgerEntryRow,
-) -> Result<EntryView> {
-    let f: SealedFields = open_json(
-        key,
-        &entry_aad(vault_id, e.household_id, &e.row_key, "fields"),
-        &e.fields,
-    )?;
-    // A held note stays sealed until a person releases it.
-    let shown = matches!(e.note_state.as_str(), "kept" | "released");
-    let note_text = match (&e.note, shown) {
-        (Some(n), true) => open_text(key, &entry_aad(vault_id, e.household_id, &e.row_key, "note"), n)?,
-        _ => String::new(),
-    };
-    let entry_on = crate::time::parse_date(&e.entry_on).unwrap_or_default();
-    Ok(EntryView {
-        id: e.id,
-        entry_on,
-        line: EntryLine {
-            date: entry_on,
-            kind: f.kind,
-            amount: f.amount,
-            items: f.items,
-            note: if shown { note_text.clone() } else { String::new() },
-        },
-        note: shown.then_some(note_text),
-        note_state: e.note_state.clone(),
-        source: e.source.clone(),
-        actor: e.actor.clone(),
-        created_at: crate::time::jst_display(&e.created_at),
-        supersedes: e.supersedes,
-        superseded_by: e.superseded_by,
-    })
-}
-
-/// 令和5年度 for 2023.
-pub fn fiscal_label(fy: i32) -> String {
-    NaiveDate::from_ymd_opt(fy, 4, 1)
-        .and_then(itaku_jp::Wareki::from_date)
-        .map(|w| format!("{}{}年度", w.era.kanji(), w.year_text()))
-        .unwrap_or_else(|| format!("{fy}年度"))
 }
 
 /// Parse a page typed by ward staff (their own entries go straight in).
 pub(crate) fn parse_ward_page(input: &PageInput, today: NaiveDate) -> Result<Vec<EntryLine>> {
     super::line::parse_page(input, itaku_jp::Era::Reiwa, today)
 }
-

@@ -8,120 +8,7 @@ use itaku_core::Item;
 use itaku_jp::Era;
 use serde::{Deserialize, Serialize};
 
-/// The kinds of history entry (交渉経過の区分), with the code typed on the
-/// entry screen and the reading whose first kana also selects it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EntryKind {
-    Madoguchi,
-    Denwa,
-    Homon,
-    Saikoku,
-    Bunkatsu,
-    Sashiosae,
-    Shikko,
-    Nofu,
-    Sonota,
-}
-
-impl EntryKind {
-    pub const ALL: [EntryKind; 9] = [
-        EntryKind::Madoguchi,
-        EntryKind::Denwa,
-        EntryKind::Homon,
-        EntryKind::Saikoku,
-        EntryKind::Bunkatsu,
-        EntryKind::Sashiosae,
-        EntryKind::Shikko,
-        EntryKind::Nofu,
-        EntryKind::Sonota,
-    ];
-    pub fn code(self) -> &'static str {
-        match self {
-            EntryKind::Madoguchi => "01",
-            EntryKind::Denwa => "02",
-            EntryKind::Homon => "03",
-            EntryKind::Saikoku => "04",
-            EntryKind::Bunkatsu => "05",
-            EntryKind::Sashiosae => "06",
-            EntryKind::Shikko => "07",
-            EntryKind::Nofu => "08",
-            EntryKind::Sonota => "09",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            EntryKind::Madoguchi => "窓口納付相談",
-            EntryKind::Denwa => "電話",
-            EntryKind::Homon => "訪問",
-            EntryKind::Saikoku => "催告書送付",
-            EntryKind::Bunkatsu => "分割納付誓約",
-            EntryKind::Sashiosae => "差押",
-            EntryKind::Shikko => "執行停止",
-            EntryKind::Nofu => "納付",
-            EntryKind::Sonota => "その他",
-        }
-    }
-    /// The reading in hiragana: typing its start selects the kind.
-    pub fn reading(self) -> &'static str {
-        match self {
-            EntryKind::Madoguchi => "まどぐち",
-            EntryKind::Denwa => "でんわ",
-            EntryKind::Homon => "ほうもん",
-            EntryKind::Saikoku => "さいこく",
-            EntryKind::Bunkatsu => "ぶんかつ",
-            EntryKind::Sashiosae => "さしおさえ",
-            EntryKind::Shikko => "しっこう",
-            EntryKind::Nofu => "のうふ",
-            EntryKind::Sonota => "そのた",
-        }
-    }
-
-    /// "1", "01", the label, or the start of the reading (kana of either
-    /// width or script); an ambiguous start (さ) is refused.
-    pub fn parse(text: &str) -> Result<EntryKind> {
-        let t = itaku_jp::fold_width(text.trim());
-        if t.is_empty() {
-            return Err(ServiceError::Invalid("区分を入力してください".into()));
-        }
-        if let Ok(n) = t.parse::<u32>() {
-            let code = format!("{n:02}");
-            return Self::ALL
-                .into_iter()
-                .find(|k| k.code() == code)
-                .ok_or_else(|| {
-                    ServiceError::Invalid(format!(
-                        "区分「{text}」はありません（01〜09 のどれかです）"
-                    ))
-                });
-        }
-        if let Some(k) = Self::ALL.into_iter().find(|k| k.label() == t) {
-            return Ok(k);
-        }
-        let kana: String = t.chars().map(to_hiragana).collect();
-        let hits: Vec<EntryKind> = Self::ALL
-            .into_iter()
-            .filter(|k| k.reading().starts_with(&kana))
-            .collect();
-        match hits.as_slice() {
-            [one] => Ok(*one),
-            [] => Err(ServiceError::Invalid(format!(
-                "区分「{text}」はありません（01〜09 か、読みの最初の文字で選びます）"
-            ))),
-            _ => Err(ServiceError::Invalid(format!(
-                "区分「{text}」は{}のどれか決まりません。もう1文字入力してください",
-                hits.iter().map(|k| k.label()).collect::<Vec<_>>().join("・")
-            ))),
-        }
-    }
-}
-
-fn to_hiragana(c: char) -> char {
-    match c {
-        'ァ'..='ヶ' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
-        _ => c,
-    }
-}
+pub use super::kind::EntryKind;
 
 /// The seven items of seed 004, in the paper ledger's column order.
 pub const SEVEN: [Item; 7] = [
@@ -249,7 +136,7 @@ pub fn yen(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -359,85 +246,6 @@ fn clean_text(label: &str, s: &str) -> Result<String> {
     Ok(t)
 }
 
-/// One field on which two passes differ.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldDiff {
-    /// 0-based line.
-    pub line: usize,
-    /// Index into [`FIELDS`].
-    pub field: usize,
-    pub label: &'static str,
-    pub first: String,
-    pub second: String,
-}
-
-/// Compare two passes field by field; lines are matched by position, a
-/// missing line counts as blank.
-pub fn compare(a: &[EntryLine], b: &[EntryLine]) -> Vec<FieldDiff> {
-    let blank: [String; 11] = Default::default();
-    let mut out = Vec::new();
-    for line in 0..a.len().max(b.len()) {
-        let fa = a.get(line).map(|l| l.canonical()).unwrap_or(blank.clone());
-        let fb = b.get(line).map(|l| l.canonical()).unwrap_or(blank.clone());
-        for field in 0..FIELDS.len() {
-            if fa[field] != fb[field] {
-                out.push(FieldDiff {
-                    line,
-                    field,
-                    label: FIELDS[field],
-                    first: fa[field].clone(),
-                    second: fb[field].clone(),
-                });
-            }
-        }
-    }
-    out
-}
-
-/// Pass 1 with, for each differing field, the pass the settler chose (1
-/// or 2; anything else is refused).
-pub fn settle(
-    a: &[EntryLine],
-    b: &[EntryLine],
-    choices: &[(usize, usize, u8)],
-) -> Result<Vec<EntryLine>> {
-    let diffs = compare(a, b);
-    let blank: [String; 11] = Default::default();
-    let n = a.len().max(b.len());
-    let mut rows: Vec<[String; 11]> = (0..n)
-        .map(|i| a.get(i).map(|l| l.canonical()).unwrap_or(blank.clone()))
-        .collect();
-    for d in &diffs {
-        let pick = choices
-            .iter()
-            .find(|(l, f, _)| *l == d.line && *f == d.field)
-            .map(|c| c.2);
-        match pick {
-            Some(1) => {}
-            Some(2) => rows[d.line][d.field] = d.second.clone(),
-            _ => {
-                return Err(ServiceError::Invalid(format!(
-                    "{}行目の{}をどちらにするか選んでください",
-                    d.line + 1,
-                    d.label
-                )))
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for r in &rows {
-        if let Some(l) = EntryLine::from_canonical(r)? {
-            out.push(l);
-        }
-    }
-    if out.is_empty() {
-        return Err(ServiceError::Invalid(
-            "選んだ結果、記入された行がなくなりました".into(),
-        ));
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,19 +261,6 @@ mod tests {
             amount: amount.into(),
             ..Default::default()
         }
-    }
-
-    #[test]
-    fn kinds_by_code_label_and_first_kana() {
-        assert_eq!(EntryKind::parse("1").unwrap(), EntryKind::Madoguchi);
-        assert_eq!(EntryKind::parse("０８").unwrap(), EntryKind::Nofu);
-        assert_eq!(EntryKind::parse("差押").unwrap(), EntryKind::Sashiosae);
-        assert_eq!(EntryKind::parse("で").unwrap(), EntryKind::Denwa);
-        assert_eq!(EntryKind::parse("ホ").unwrap(), EntryKind::Homon);
-        assert_eq!(EntryKind::parse("さい").unwrap(), EntryKind::Saikoku);
-        let e = EntryKind::parse("さ").unwrap_err().to_string();
-        assert!(e.contains("催告書送付・差押"), "{e}");
-        assert!(EntryKind::parse("10").is_err());
     }
 
     #[test]
@@ -491,47 +286,23 @@ mod tests {
             page_total: String::new(),
         };
         let e = parse_page(&p, Era::Reiwa, today()).unwrap_err().to_string();
-        assert!(e.starts_with("1行目: 年月日「R5.2.30」は存在しない日付です"), "{e}");
+        assert!(
+            e.starts_with("1行目: 年月日「R5.2.30」は存在しない日付です"),
+            "{e}"
+        );
         let p = PageInput {
             lines: vec![line("R5.4.1", "08", "5000"), line("R5.5.1", "08", "3000")],
             page_total: "9000".into(),
         };
         let e = parse_page(&p, Era::Reiwa, today()).unwrap_err().to_string();
-        assert!(e.contains("頁計 9,000円 が各行の金額の合計 8,000円 と一致しません"), "{e}");
+        assert!(
+            e.contains("頁計 9,000円 が各行の金額の合計 8,000円 と一致しません"),
+            "{e}"
+        );
         let p = PageInput {
             lines: vec![line("R9.4.1", "01", "")],
             page_total: String::new(),
         };
         assert!(parse_page(&p, Era::Reiwa, today()).is_err());
-    }
-
-    #[test]
-    fn compare_and_settle_field_by_field() {
-        let a = parse_page(
-            &PageInput {
-                lines: vec![line("R5.4.1", "02", ""), line("R5.6.1", "08", "1000")],
-                page_total: "1000".into(),
-            },
-            Era::Reiwa,
-            today(),
-        )
-        .unwrap();
-        let b = parse_page(
-            &PageInput {
-                lines: vec![line("R5.4.2", "02", ""), line("R5.6.1", "08", "1000")],
-                page_total: "1000".into(),
-            },
-            Era::Reiwa,
-            today(),
-        )
-        .unwrap();
-        let d = compare(&a, &b);
-        assert_eq!(d.len(), 1);
-        assert_eq!((d[0].line, d[0].field), (0, 0));
-        assert!(settle(&a, &b, &[]).is_err());
-        let s = settle(&a, &b, &[(0, 0, 2)]).unwrap();
-        assert_eq!(s[0].date, NaiveDate::from_ymd_opt(2023, 4, 2).unwrap());
-        assert_eq!(s[1], a[1]);
-        assert!(compare(&a, &a).is_empty());
     }
 }

@@ -8,24 +8,30 @@
 //! A page enters the ledger only when two different operators keyed the
 //! same thing, or a third person settled where they differ.
 
+mod compare;
+mod contexts;
 mod demo;
 mod entry;
+mod kind;
 mod ledger;
 mod line;
 mod progress;
+mod read;
 mod seal;
 mod settle;
 mod ward;
 
+pub use compare::{compare, settle as settle_lines, FieldDiff};
 pub use entry::{BatchView, KeyResult, PageToKey};
-pub use ledger::{
-    DueView, EntryView, HouseholdSummary, LedgerView, MemberView, NewHousehold, PlanView, YearView,
-};
+pub use ledger::NewHousehold;
 pub use line::{
-    compare, parse_amount, parse_page, parse_paper_date, settle as settle_lines, yen, EntryKind,
-    EntryLine, FieldDiff, LineInput, PageInput, FIELDS, SEVEN,
+    parse_amount, parse_page, parse_paper_date, yen, EntryKind, EntryLine, LineInput, PageInput,
+    FIELDS, SEVEN,
 };
 pub use progress::{BatchProgress, OperatorProgress, Progress};
+pub use read::{
+    fiscal_label, DueView, EntryView, HouseholdSummary, LedgerView, MemberView, PlanView, YearView,
+};
 pub use settle::{SettleLine, SettleRow, SettleView};
 
 use itaku_core::{Item, ItemSet};

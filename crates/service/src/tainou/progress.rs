@@ -61,7 +61,11 @@ impl Service {
         let mut op = self
             .begin(
                 actor,
-                OpRequest::new(Action::Read, Scope::Contract(ContractId(contract_id)), "tainou_batch"),
+                OpRequest::new(
+                    Action::Read,
+                    Scope::Contract(ContractId(contract_id)),
+                    "tainou_batch",
+                ),
             )
             .await?;
         let c = op

@@ -2,8 +2,9 @@
 //! operators) sees both passes side by side and chooses, field by field,
 //! which is what the paper says. The choice enters the ledger.
 
+use super::compare::{compare, settle};
 use super::entry::{contract_of, page_kigo, page_of};
-use super::line::{compare, settle, EntryLine, FIELDS};
+use super::line::{EntryLine, FIELDS};
 use super::seal::{open_json, page_aad, seal_json};
 use super::{set, ENTRY_ITEMS};
 use crate::error::{Result, ServiceError};
@@ -49,12 +50,20 @@ impl Service {
     pub async fn settle_queue(&self, actor: &Actor) -> Result<Vec<SettleRow>> {
         let contract = contract_of(actor)?;
         let mut op = self
-            .begin(actor, OpRequest::new(Action::Read, Scope::Contract(contract), "tainou_page"))
+            .begin(
+                actor,
+                OpRequest::new(Action::Read, Scope::Contract(contract), "tainou_page"),
+            )
             .await?;
         let me = op.actor_user().unwrap_or_default();
         let mut out = Vec::new();
         for p in op.tx.tainou_mismatched(contract.0).await? {
-            let keyed_by_me = op.tx.tainou_keyings(p.id).await?.iter().any(|k| k.user_id == me);
+            let keyed_by_me = op
+                .tx
+                .tainou_keyings(p.id)
+                .await?
+                .iter()
+                .any(|k| k.user_id == me);
             out.push(SettleRow {
                 page_id: p.id,
                 batch_id: p.batch_id,
@@ -79,7 +88,9 @@ impl Service {
         let me = op.actor_user().unwrap_or_default();
         let (page, batch) = page_of(&mut op, contract, page_id).await?;
         if page.state != "mismatch" {
-            return Err(ServiceError::Conflict("この頁は照合待ちではありません".into()));
+            return Err(ServiceError::Conflict(
+                "この頁は照合待ちではありません".into(),
+            ));
         }
         let keyings = op.tx.tainou_keyings(page_id).await?;
         if keyings.iter().any(|k| k.user_id == me) {
@@ -90,11 +101,19 @@ impl Service {
         let (cvault, ckey) = self.vault(&mut op.tx, Some(contract)).await?;
         let mut passes: Vec<Vec<EntryLine>> = Vec::new();
         for k in &keyings {
-            passes.push(open_json(&ckey, &page_aad(cvault.id, page_id, &format!("pass{}", k.pass)), &k.content)?);
+            passes.push(open_json(
+                &ckey,
+                &page_aad(cvault.id, page_id, &format!("pass{}", k.pass)),
+                &k.content,
+            )?);
         }
         let (a, b) = match passes.as_slice() {
             [a, b] => (a, b),
-            _ => return Err(ServiceError::Internal("照合には2回分の入力が必要です".into())),
+            _ => {
+                return Err(ServiceError::Internal(
+                    "照合には2回分の入力が必要です".into(),
+                ))
+            }
         };
         let diffs = compare(a, b);
         let blank: [String; 11] = Default::default();
@@ -105,7 +124,15 @@ impl Service {
             lines.push(SettleLine {
                 line,
                 fields: (0..FIELDS.len())
-                    .map(|f| (f, FIELDS[f], shown(f, &fa[f]), shown(f, &fb[f]), fa[f] != fb[f]))
+                    .map(|f| {
+                        (
+                            f,
+                            FIELDS[f],
+                            shown(f, &fa[f]),
+                            shown(f, &fb[f]),
+                            fa[f] != fb[f],
+                        )
+                    })
                     .collect(),
             });
         }
@@ -140,7 +167,9 @@ impl Service {
         let me = op.actor_user().ok_or(ServiceError::Unauthenticated)?;
         let (page, batch) = page_of(&mut op, contract, page_id).await?;
         if page.state != "mismatch" {
-            return Err(ServiceError::Conflict("この頁は照合待ちではありません".into()));
+            return Err(ServiceError::Conflict(
+                "この頁は照合待ちではありません".into(),
+            ));
         }
         let keyings = op.tx.tainou_keyings(page_id).await?;
         if keyings.iter().any(|k| k.user_id == me) {
@@ -151,10 +180,16 @@ impl Service {
         let (cvault, ckey) = self.vault(&mut op.tx, Some(contract)).await?;
         let mut passes: Vec<Vec<EntryLine>> = Vec::new();
         for k in &keyings {
-            passes.push(open_json(&ckey, &page_aad(cvault.id, page_id, &format!("pass{}", k.pass)), &k.content)?);
+            passes.push(open_json(
+                &ckey,
+                &page_aad(cvault.id, page_id, &format!("pass{}", k.pass)),
+                &k.content,
+            )?);
         }
         let [a, b] = passes.as_slice() else {
-            return Err(ServiceError::Internal("照合には2回分の入力が必要です".into()));
+            return Err(ServiceError::Internal(
+                "照合には2回分の入力が必要です".into(),
+            ));
         };
         let lines = settle(a, b, choices)?;
         let sealed = seal_json(&ckey, &page_aad(cvault.id, page_id, "settled"), &lines)?;
@@ -162,7 +197,9 @@ impl Service {
         op.tx
             .insert_tainou_settlement(page_id, contract.0, me, &now, &sealed)
             .await?;
-        let ids = self.enter_page(&mut op, &page, &batch, &lines, "settled").await?;
+        let ids = self
+            .enter_page(&mut op, &page, &batch, &lines, "settled")
+            .await?;
         op.finish(&[page_id], &format!("settled: {} entries", ids.len()))
             .await?;
         Ok(ids)

@@ -3,8 +3,9 @@
 //! assessment, installment plans whose schedule must add up to the
 //! agreed total, and the review of held notes.
 
-use super::ledger::{open_entry, parse_ward_page, put_entries, Source};
+use super::ledger::{parse_ward_page, put_entries, Source};
 use super::line::{parse_amount, parse_page, parse_paper_date, LineInput, PageInput};
+use super::read::open_entry;
 use super::seal::{hh_aad, open_amount, seal_json};
 use super::{set, LEDGER_ITEMS};
 use crate::error::{Result, ServiceError};
@@ -57,7 +58,17 @@ impl Service {
     ) -> Result<i64> {
         let mut op = self.ward_write(actor, "tainou_entry").await?;
         let (vault, key) = self.vault(&mut op.tx, None).await?;
-        let id = correct_in(&mut op, vault.id, &key, entry_id, line, Era::Reiwa, "区職員（訂正）", jst_date(self.now())).await?;
+        let id = correct_in(
+            &mut op,
+            vault.id,
+            &key,
+            entry_id,
+            line,
+            Era::Reiwa,
+            "区職員（訂正）",
+            jst_date(self.now()),
+        )
+        .await?;
         op.finish(&[entry_id, id], "entry corrected").await?;
         Ok(id)
     }
@@ -85,7 +96,11 @@ impl Service {
         let mut assessed = 0;
         for a in op.tx.tainou_assessments(h.id).await? {
             if a.fiscal_year == fy {
-                assessed += open_amount(&key, &hh_aad(vault.id, &h.row_key, &format!("fuka/{fy}")), &a.amount)?;
+                assessed += open_amount(
+                    &key,
+                    &hh_aad(vault.id, &h.row_key, &format!("fuka/{fy}")),
+                    &a.amount,
+                )?;
             }
         }
         let mut paid = 0;
@@ -97,17 +112,22 @@ impl Service {
         if paid + amount > assessed {
             return Err(ServiceError::Invalid(format!(
                 "{}の納付額の合計 {}円 が賦課額 {}円 を超えます。年度と金額を確かめてください",
-                super::ledger::fiscal_label(fiscal_year),
+                super::read::fiscal_label(fiscal_year),
                 super::yen(paid + amount),
                 super::yen(assessed)
             )));
         }
         if let Some(p) = plan_id {
             if !op.tx.tainou_plans(h.id).await?.iter().any(|x| x.id == p) {
-                return Err(ServiceError::Invalid("その分割納付の計画はこの世帯にありません".into()));
+                return Err(ServiceError::Invalid(
+                    "その分割納付の計画はこの世帯にありません".into(),
+                ));
             }
         }
-        let sealed = key.seal(&hh_aad(vault.id, &h.row_key, "nofu"), amount.to_string().as_bytes())?;
+        let sealed = key.seal(
+            &hh_aad(vault.id, &h.row_key, "nofu"),
+            amount.to_string().as_bytes(),
+        )?;
         let who = op.actor_label().to_owned();
         let now = op.now_ts();
         let id = op
@@ -148,7 +168,9 @@ impl Service {
             dues.push((on, amount));
         }
         if dues.is_empty() {
-            return Err(ServiceError::Invalid("分割の納期と金額を入力してください".into()));
+            return Err(ServiceError::Invalid(
+                "分割の納期と金額を入力してください".into(),
+            ));
         }
         let sum: i64 = dues.iter().map(|d| d.1).sum();
         if sum != total {
@@ -162,23 +184,47 @@ impl Service {
         let (vault, key) = self.vault(&mut op.tx, None).await?;
         let h = household(&mut op, vault.id, household_id).await?;
         let day = agreed.to_string();
-        let t = key.seal(&hh_aad(vault.id, &h.row_key, &format!("plan/{day}/total")), total.to_string().as_bytes())?;
-        let s = seal_json(&key, &hh_aad(vault.id, &h.row_key, &format!("plan/{day}/schedule")), &dues)?;
+        let t = key.seal(
+            &hh_aad(vault.id, &h.row_key, &format!("plan/{day}/total")),
+            total.to_string().as_bytes(),
+        )?;
+        let s = seal_json(
+            &key,
+            &hh_aad(vault.id, &h.row_key, &format!("plan/{day}/schedule")),
+            &dues,
+        )?;
         let who = op.actor_label().to_owned();
         let now = op.now_ts();
-        let id = op.tx.insert_tainou_plan(h.id, &day, &t, &s, &now, &who).await?;
+        let id = op
+            .tx
+            .insert_tainou_plan(h.id, &day, &t, &s, &now, &who)
+            .await?;
         op.finish(&[household_id], "plan created").await?;
         Ok(id)
     }
 
     /// Release a held note to view, or delete it.
-    pub async fn review_ledger_note(&self, actor: &Actor, entry_id: i64, release: bool) -> Result<()> {
+    pub async fn review_ledger_note(
+        &self,
+        actor: &Actor,
+        entry_id: i64,
+        release: bool,
+    ) -> Result<()> {
         let mut op = self.ward_write(actor, "tainou_entry").await?;
         if !op.tx.review_tainou_note(entry_id, release).await? {
-            return Err(ServiceError::Conflict("確認待ちの備考ではありません".into()));
+            return Err(ServiceError::Conflict(
+                "確認待ちの備考ではありません".into(),
+            ));
         }
-        op.finish(&[entry_id], if release { "note released" } else { "note deleted" })
-            .await?;
+        op.finish(
+            &[entry_id],
+            if release {
+                "note released"
+            } else {
+                "note deleted"
+            },
+        )
+        .await?;
         Ok(())
     }
 }
@@ -226,9 +272,14 @@ pub(crate) async fn correct_in(
         supersedes: Some(old.id),
     };
     let ids = put_entries(op, vault_id, key, old.household_id, &lines, &src).await?;
-    let new = ids.first().copied().ok_or_else(|| ServiceError::Internal("訂正の記録".into()))?;
+    let new = ids
+        .first()
+        .copied()
+        .ok_or_else(|| ServiceError::Internal("訂正の記録".into()))?;
     if !op.tx.supersede_tainou_entry(old.id, new).await? {
-        return Err(ServiceError::Conflict("この記録は同時に訂正されました".into()));
+        return Err(ServiceError::Conflict(
+            "この記録は同時に訂正されました".into(),
+        ));
     }
     Ok(new)
 }

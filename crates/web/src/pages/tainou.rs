@@ -22,7 +22,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/ward/tainou", get(search))
         .route("/ward/tainou/households/{id}", get(ledger))
-        .route("/ward/tainou/contracts/{contract}", get(batches).post(create_batch))
+        .route(
+            "/ward/tainou/contracts/{contract}",
+            get(batches).post(create_batch),
+        )
         .route(
             "/ward/tainou/contracts/{contract}/batches/{batch}/close",
             post(close_batch),
@@ -102,7 +105,11 @@ pub(crate) fn history_rows(entries: &[EntryView]) -> Vec<HistoryRow> {
         .map(|e| HistoryRow {
             date: itaku_jp::format_wareki(e.entry_on),
             kind: e.line.kind.label().to_owned(),
-            amount: e.line.amount.map(|a| format!("{}円", yen(a))).unwrap_or_default(),
+            amount: e
+                .line
+                .amount
+                .map(|a| format!("{}円", yen(a)))
+                .unwrap_or_default(),
             items: SEVEN
                 .iter()
                 .zip(e.line.items.iter())
@@ -152,7 +159,15 @@ async fn ledger(
     let years = l
         .years
         .iter()
-        .map(|y| (y.label.clone(), money(y.assessed), money(y.paid), money(y.arrears), y.arrears > 0))
+        .map(|y| {
+            (
+                y.label.clone(),
+                money(y.assessed),
+                money(y.paid),
+                money(y.arrears),
+                y.arrears > 0,
+            )
+        })
         .collect();
     let plans = l
         .plans

@@ -243,7 +243,15 @@ async fn key_form(
 ) -> Result<Response, WebError> {
     let h = here(&a, contract, &purpose);
     let page = st.svc.next_entry_page(&h.actor, batch).await?;
-    key_page(&a, &h, batch, page, &PageInput::default(), f.notice, f.error)
+    key_page(
+        &a,
+        &h,
+        batch,
+        page,
+        &PageInput::default(),
+        f.notice,
+        f.error,
+    )
 }
 
 async fn key_submit(
@@ -253,7 +261,10 @@ async fn key_submit(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let h = here(&a, contract, &purpose);
-    let csrf = form.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str());
+    let csrf = form
+        .iter()
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.as_str());
     a.check_csrf(csrf)?;
     let input = page_input(&form);
     match st.svc.key_page(&h.actor, page_id, &input).await {

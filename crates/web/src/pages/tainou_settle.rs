@@ -102,7 +102,10 @@ async fn submit(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let h = here(&a, contract, &purpose);
-    let csrf = form.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str());
+    let csrf = form
+        .iter()
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.as_str());
     a.check_csrf(csrf)?;
     match st.svc.settle_page(&h.actor, page, &choices(&form)).await {
         Ok(ids) => back(
