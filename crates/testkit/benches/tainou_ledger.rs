@@ -85,7 +85,7 @@ fn household(n: usize, head: i64, entries: usize) -> NewHousehold {
         .collect();
     let payments = assessments
         .iter()
-        .filter(|(fy, _)| (*fy as usize + n) % 3 != 0)
+        .filter(|(fy, _)| !(*fy as usize + n).is_multiple_of(3))
         .map(|(fy, a)| (*fy, NaiveDate::from_ymd_opt(*fy, 8, 31).unwrap(), a / 2))
         .collect();
     let kinds = EntryKind::ALL;
@@ -100,7 +100,7 @@ fn household(n: usize, head: i64, entries: usize) -> NewHousehold {
                 kind: kinds[i % 9],
                 amount: (kinds[i % 9] == EntryKind::Nofu).then_some(5_000),
                 items,
-                note: if i % 10 == 0 {
+                note: if i.is_multiple_of(10) {
                     "電話で本人と話した".into()
                 } else {
                     String::new()
