@@ -371,6 +371,39 @@ async fn validation_speaks_japanese_and_holds_forbidden_notes(b: Bed) {
         .find(|e| e.source.starts_with("入力委託"))
         .unwrap();
     assert_eq!((e.note_state.as_str(), e.note.as_deref()), ("held", None));
+    // The ward's reviewer sees it with what it may be, and deletes it.
+    let reviewer = b.user("kokuho-seiri").await;
+    let held = b
+        .svc
+        .held_ledger_notes(&reviewer, l.household.id)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(
+        (held[0].text.as_str(), held[0].flags.as_slice()),
+        (note, &["思想・信条・宗教"][..])
+    );
+    b.svc
+        .review_ledger_note(&reviewer, held[0].entry_id, false)
+        .await
+        .unwrap();
+    assert!(b
+        .svc
+        .held_ledger_notes(&reviewer, l.household.id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(b
+        .svc
+        .review_ledger_note(&reviewer, held[0].entry_id, true)
+        .await
+        .is_err());
+    let l = b.ledger_of(&p.kigo).await;
+    let e = l.history.iter().find(|e| e.id == held[0].entry_id).unwrap();
+    assert_eq!(
+        (e.note_state.as_str(), e.note.as_deref()),
+        ("deleted", None)
+    );
     // Payments beyond the assessment, schedules that do not add up.
     let ward = b.user("kokuho-seiri").await;
     let id = l.household.id;

@@ -33,6 +33,7 @@ pub use read::{
     fiscal_label, DueView, EntryView, HouseholdSummary, LedgerView, MemberView, PlanView, YearView,
 };
 pub use settle::{SettleLine, SettleRow, SettleView};
+pub use ward::HeldLedgerNote;
 
 use itaku_core::{Item, ItemSet};
 

@@ -17,6 +17,15 @@ use itaku_jp::Era;
 use itaku_policy::{Action, Scope};
 use itaku_store::HouseholdRow;
 
+/// A note held by the screen, shown only to the ward's reviewer.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HeldLedgerNote {
+    pub entry_id: i64,
+    pub entry_on: String,
+    pub flags: Vec<&'static str>,
+    pub text: String,
+}
+
 impl Service {
     async fn ward_write(&self, actor: &Actor, target: &'static str) -> Result<Op<'_>> {
         self.begin(
@@ -201,6 +210,43 @@ impl Service {
             .await?;
         op.finish(&[household_id], "plan created").await?;
         Ok(id)
+    }
+
+    /// Notes of a household the screen held (思想・信条・宗教, 社会的差別,
+    /// 犯罪 words), for a ward reviewer to release or delete.
+    pub async fn held_ledger_notes(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+    ) -> Result<Vec<HeldLedgerNote>> {
+        let mut op = self
+            .begin(
+                actor,
+                OpRequest::new(Action::Read, Scope::Ward, "tainou_entry").items(set(&LEDGER_ITEMS)),
+            )
+            .await?;
+        let (vault, key) = self.vault(&mut op.tx, None).await?;
+        household(&mut op, vault.id, household_id).await?;
+        let mut out = Vec::new();
+        for e in op.tx.tainou_entries(household_id).await? {
+            let (Some(sealed), "held") = (&e.note, e.note_state.as_str()) else {
+                continue;
+            };
+            let aad = super::seal::entry_aad(vault.id, e.household_id, &e.row_key, "note");
+            out.push(HeldLedgerNote {
+                entry_id: e.id,
+                entry_on: e.entry_on.clone(),
+                flags: itaku_jp::Forbidden::ALL
+                    .iter()
+                    .filter(|f| e.note_flags.split(',').any(|c| c == f.code()))
+                    .map(|f| f.label())
+                    .collect(),
+                text: super::seal::open_text(&key, &aad, sealed)?,
+            });
+        }
+        let ids: Vec<i64> = out.iter().map(|n| n.entry_id).collect();
+        op.finish(&ids, "held notes").await?;
+        Ok(out)
     }
 
     /// Release a held note to view, or delete it.

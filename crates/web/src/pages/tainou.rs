@@ -23,6 +23,10 @@ pub fn routes() -> Router<AppState> {
         .route("/ward/tainou", get(search))
         .route("/ward/tainou/households/{id}", get(ledger))
         .route(
+            "/ward/tainou/households/{id}/notes/{entry}/{act}",
+            post(review_note),
+        )
+        .route(
             "/ward/tainou/contracts/{contract}",
             get(batches).post(create_batch),
         )
@@ -142,6 +146,9 @@ struct LedgerPage {
     total_arrears: String,
     plans: Vec<PlanRows>,
     history: Vec<HistoryRow>,
+    held: Vec<itaku_service::tainou::HeldLedgerNote>,
+    notice: Option<String>,
+    error: Option<String>,
 }
 
 fn money(n: i64) -> String {
@@ -152,9 +159,11 @@ async fn ledger(
     State(st): State<AppState>,
     a: Authed,
     Path(id): Path<i64>,
+    Query(f): Query<Flash>,
 ) -> Result<Response, WebError> {
     require_ward_staff(&st, &a).await?;
     let l = st.svc.read_ledger(&a.actor(), id).await?;
+    let held = st.svc.held_ledger_notes(&a.actor(), id).await?;
     let history = history_rows(&l.history);
     let years = l
         .years
@@ -192,8 +201,34 @@ async fn ledger(
         years,
         plans,
         history,
+        held,
+        notice: f.notice,
+        error: f.error,
     })?
     .into_response())
+}
+
+async fn review_note(
+    State(st): State<AppState>,
+    a: Authed,
+    Path((id, entry, act)): Path<(i64, i64, String)>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    require_ward_staff(&st, &a).await?;
+    a.check_csrf(Some(&f._csrf))?;
+    let release = act == "release";
+    let r = st
+        .svc
+        .review_ledger_note(&a.actor(), entry, release)
+        .await
+        .map(|_| {
+            if release {
+                "備考を表示するようにしました。".to_owned()
+            } else {
+                "備考を削除しました。".to_owned()
+            }
+        });
+    back(&format!("/ward/tainou/households/{id}"), r)
 }
 
 #[derive(Template)]
