@@ -103,7 +103,13 @@ async fn two_operators_double_key_a_third_settles_ward_staff_see_it(b: Browser) 
     let base = format!("/c/{contract}/tainou_nyuryoku/tainou");
 
     b.sign_in("kdn-nyuryoku1").await;
-    b.open("/tainou").await;
+    b.find_by(fantoccini::Locator::XPath(
+        "//nav[@class='main']/a[normalize-space()='滞納整理票の入力']",
+    ))
+    .await
+    .click()
+    .await
+    .unwrap();
     b.wait_for_path(&base).await;
     let batch = b
         .js(
