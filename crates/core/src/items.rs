@@ -44,6 +44,17 @@ catalogue! {
     KanshoKekka => "kansho_kekka", "勧奨結果";
     JushinBi => "jushin_bi", "受診日";
     Anketo => "anketo", "アンケート";
+    // Seed 004 (国保料滞納整理): the seven items the entry contract keys
+    // from the paper ledgers, and the amounts the ledger holds.
+    SeikatsuJokyo => "seikatsu_jokyo", "生活状況";
+    ShisanFusai => "shisan_fusai", "資産・負債内容";
+    BunkatsuNofu => "bunkatsu_nofu", "分割納付状況";
+    ShokugyoKinmusaki => "shokugyo_kinmusaki", "職業・勤務先";
+    TainoShobun => "taino_shobun", "滞納処分状況";
+    NofuKosho => "nofu_kosho", "納付交渉内容";
+    SaikokuJokyo => "saikoku_jokyo", "催告状況";
+    HokenryoFukagaku => "hokenryo_fukagaku", "保険料賦課額";
+    NofuGaku => "nofu_gaku", "納付額";
 }
 
 impl Item {

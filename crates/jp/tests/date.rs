@@ -465,3 +465,45 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Data entry from paper ledgers (seed 004): "R5.4.1" names its era,
+    /// "5.4.1" takes the configured default era; both read back the date,
+    /// in either width, whatever the default era is for the lettered form.
+    #[test]
+    fn paper_short_forms_read_with_a_default_era(
+        date in date_strategy(),
+        other in 0usize..5,
+        wide in any::<bool>(),
+    ) {
+        let w = Wareki::from_date(date).unwrap();
+        prop_assume!(w.year <= 99);
+        let bare = format!("{}.{}.{}", w.year, w.month, w.day);
+        let lettered = format!("{}{}", w.era.letter(), bare);
+        let (bare, lettered) = if wide {
+            (to_fullwidth(&bare), to_fullwidth(&lettered))
+        } else {
+            (bare, lettered)
+        };
+        prop_assert_eq!(parse_date_with_era_hint(&bare, w.era), Ok(date), "{}", bare);
+        let default = Era::ALL[other];
+        prop_assert_eq!(parse_date_with_era_hint(&lettered, default), Ok(date), "{}", lettered);
+        // The bare form never parses to a different day: it is this date
+        // (same era) or refused or another era's date of other year.
+        if default != w.era {
+            if let Ok(d) = parse_date_with_era_hint(&bare, default) {
+                prop_assert_ne!(d, date);
+            }
+        }
+    }
+
+    /// A day past the month's end in the short form is refused with the
+    /// month's last day in the message, never moved to the next month.
+    #[test]
+    fn impossible_short_dates_are_refused(year in 1u32..=7, month in 1u32..=12, extra in 1u32..=3) {
+        let last = itaku_jp::date::last_day_of_month(2018 + year as i32, month);
+        let text = format!("R{year}.{month}.{}", last + extra);
+        let e = parse_date_with_era_hint(&text, Era::Reiwa).unwrap_err().to_string();
+        prop_assert!(e.contains(&format!("{last}日まで")) || e.contains("日付として読めません") || e.contains("期間外"), "{}", e);
+    }
+}

@@ -363,6 +363,8 @@ impl Service {
         let total = imported.inserted;
         let report = self.provision(&sys, contract, None).await?;
         let campaign = self.demo_campaign(&sys, contract, contract2).await?;
+        // Seed 004: the 国保料滞納整理 ledger and its entry contract.
+        self.seed_tainou_demo(&sys, &mut logins, ward).await?;
         let mut tx = self.inner.store.begin().await?;
         tx.meta_set("demo", "1").await?;
         for (k, v) in [

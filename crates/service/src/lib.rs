@@ -35,6 +35,7 @@ mod render;
 mod results;
 mod retention;
 mod segments;
+pub mod tainou;
 mod terminals;
 pub mod testing;
 mod time;

@@ -88,7 +88,7 @@ async fn round_trip(from_pg: bool, to_pg: bool) {
     .await
     .unwrap();
     assert_eq!(r.tables, report.tables, "every table's digest read back");
-    assert_eq!(r.readable_vaults.len(), 3);
+    assert_eq!(r.readable_vaults.len(), 4);
     let restored = open(&dst, &master).await;
     assert!(restored.audit_verify(None).await.unwrap().ok());
     assert_eq!(seen(&restored, demo.contract_id).await, before);

@@ -16,6 +16,8 @@ mod org;
 mod person;
 mod pool;
 mod session;
+mod tainou;
+mod tainou_entry;
 mod terminal;
 pub mod testing;
 mod transfer;
@@ -46,6 +48,11 @@ pub use org::{
 pub use person::{PersonItemsRow, PersonRow, VaultRow};
 pub use pool::{Backend, Store};
 pub use session::SessionRow;
+pub use tainou::{
+    AssessmentRow, HouseholdMemberRow, HouseholdRow, LedgerEntryRow, NewLedgerEntry, PaymentRow,
+    PlanRow,
+};
+pub use tainou_entry::{EntryBatchRow, EntryPageRow, KeyingCountRow, KeyingRow, SettlementRow};
 pub use transfer::{ContractExchangeRow, NewTransfer, PartnerRow, TransferRow};
 pub use tx::Tx;
 pub use visits::{

@@ -19,6 +19,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/calls.js"),
     ),
     (
+        "tainou.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/tainou.js"),
+    ),
+    (
         "htmx.min.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/htmx.min.js"),

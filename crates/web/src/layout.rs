@@ -47,13 +47,17 @@ impl Layout {
             nav.push(("/ward/export", "出力"));
             nav.push(("/exchange", "パッケージ"));
             nav.push(("/ward/desk", "苦情・住所変更"));
+            nav.push(("/ward/tainou", "世帯台帳"));
         }
         if matches!(role, Role::Handler | Role::ContractorResponsible) {
             nav.push(("/desk", "問合せ窓口"));
+            // Like the desk: /tainou says so when the user has no entry work.
+            nav.push(("/tainou", "滞納整理票の入力"));
         }
         if role == Role::ContractorResponsible {
             nav.push(("/desk/queue", "窓口の確認・再発行"));
         }
+
         // The 責任者 answers for the visit lists' 授受簿 and alarms; a
         // visitor reaches visits from the work cards on the home page.
         if role == Role::ContractorResponsible {

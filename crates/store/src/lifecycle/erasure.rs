@@ -114,6 +114,13 @@ const WORK_ROWS_OF_CONTRACT: &[&str] = &[
     "FROM desk_reissues WHERE contract_id = $1",
     "FROM desk_address_changes WHERE contract_id = $1",
     "FROM desk_inquiries WHERE contract_id = $1",
+    // 国保料滞納整理の入力委託: the keyings and settlements (sealed with the
+    // contract's key), then the pages and batches. The ledger entries that
+    // came of them are the ward's and stay.
+    "FROM tainou_settlements WHERE contract_id = $1",
+    "FROM tainou_keyings WHERE contract_id = $1",
+    "FROM tainou_pages WHERE contract_id = $1",
+    "FROM tainou_batches WHERE contract_id = $1",
 ];
 
 #[derive(Clone, Copy)]

@@ -18,6 +18,9 @@ mod desk_queue;
 mod exchange;
 mod persons;
 mod signin;
+mod tainou;
+mod tainou_entry;
+mod tainou_settle;
 mod visits;
 mod ward_codes;
 mod ward_common;
@@ -175,6 +178,7 @@ pub fn routes() -> Router<AppState> {
         .merge(ward_common::routes())
         .merge(desk::routes())
         .merge(ward_desk::routes())
+        .merge(tainou::routes())
 }
 
 pub fn render(t: &impl Template) -> Result<Html<String>, WebError> {
