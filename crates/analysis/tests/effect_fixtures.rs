@@ -3,6 +3,8 @@
 //! pandas 3.1.1, numpy 2.4.6; regenerate with
 //! `python3 crates/analysis/tests/reference/make_fixtures.py`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod fixture_check;
 
 use fixture_check::{check, fixtures, Tol};
