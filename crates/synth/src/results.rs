@@ -30,17 +30,18 @@ pub struct ScreeningResult {
 }
 
 /// Who attended: each target `(受診券整理番号, probability)` attends with
-/// its probability, on a day from June 1 to February 28 of `fiscal_year`
-/// (earlier for higher probabilities, as reminders bring people forward).
-/// The same seed gives the same results.
+/// its probability, on a day from `from` to `until` (inclusive; earlier days
+/// more likely, as screenings bunch after the vouchers arrive). The same
+/// seed gives the same results.
 pub fn screening_results(
     seed: u64,
-    fiscal_year: i32,
+    from: NaiveDate,
+    until: NaiveDate,
     targets: &[(String, f64)],
 ) -> Vec<ScreeningResult> {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let start = NaiveDate::from_ymd_opt(fiscal_year, 6, 1).unwrap_or_default();
-    let days = 272i64; // June 1 – February 28
+    let start = from;
+    let days = (until - from).num_days().max(0) + 1;
     let mut out = Vec::new();
     for (no, p) in targets {
         let u: f64 = rng.gen();
@@ -102,8 +103,13 @@ mod tests {
         let targets: Vec<(String, f64)> = (0..4000)
             .map(|i| (format!("{:011}", i), if i % 2 == 0 { 0.2 } else { 0.6 }))
             .collect();
-        let a = screening_results(7, 2026, &targets);
-        assert_eq!(a, screening_results(7, 2026, &targets));
+        let fy = 2026;
+        let (from, until) = (
+            NaiveDate::from_ymd_opt(fy, 6, 1).unwrap(),
+            NaiveDate::from_ymd_opt(fy + 1, 2, 28).unwrap(),
+        );
+        let a = screening_results(7, from, until, &targets);
+        assert_eq!(a, screening_results(7, from, until, &targets));
         let even = a
             .iter()
             .filter(|r| r.jushinken_no.ends_with(['0', '2', '4', '6', '8']))
