@@ -113,7 +113,11 @@ async fn the_right_people_are_counted_and_the_planted_effects_found(b: Bench) {
             .unwrap_or_else(|| panic!("segment {seg} missing"))
     };
     // (受診中断 is a handful of people in seed 002's list: not asserted.)
-    assert!(effect("不定期受診") > 0.05, "不定期受診 {}", effect("不定期受診"));
+    assert!(
+        effect("不定期受診") > 0.05,
+        "不定期受診 {}",
+        effect("不定期受診")
+    );
     assert!(
         effect("5年間未受診").abs() < 0.12,
         "未受診 {}",

@@ -5,14 +5,18 @@
 //! suppression (`report`). Screening results arrive through the import
 //! machinery (`results_import`).
 
+pub mod charts;
 mod demo;
 mod export;
 mod gather;
+mod pdf;
+pub mod present;
 mod report;
 mod results_import;
 
 pub use demo::DEMO_EFFECTS;
 pub use export::suppressed_tables_csv;
+pub use pdf::charts;
 pub use report::{AnalysisOptions, CampaignAnalysis, CumulativePoint, PublishedTable};
 pub use results_import::{ResultsImportReport, ResultsProvided};
 
