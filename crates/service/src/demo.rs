@@ -30,8 +30,6 @@ pub struct DemoSummary {
     pub provided: i64,
     pub contract_id: i64,
     pub campaign_id: i64,
-    /// The campaign with calls made and screening results in (効果分析).
-    pub analysis_campaign_id: i64,
     pub logins: Vec<DemoLogin>,
 }
 
@@ -365,7 +363,6 @@ impl Service {
         let total = imported.inserted;
         let report = self.provision(&sys, contract, None).await?;
         let campaign = self.demo_campaign(&sys, contract, contract2).await?;
-        let analysis_campaign_id = self.seed_demo_analysis(contract, denwa).await?;
         let mut tx = self.inner.store.begin().await?;
         tx.meta_set("demo", "1").await?;
         for (k, v) in [
@@ -382,7 +379,6 @@ impl Service {
             provided: report.persons,
             contract_id: contract,
             campaign_id: campaign,
-            analysis_campaign_id,
             logins,
         })
     }

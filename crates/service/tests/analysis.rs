@@ -20,6 +20,8 @@ const PEOPLE: u64 = 1500;
 struct Bench {
     svc: Service,
     demo: DemoSummary,
+    /// The demo's analysed campaign.
+    id: i64,
 }
 
 async fn bench(postgres: bool, dir: &tempfile::TempDir) -> Option<Bench> {
@@ -31,7 +33,8 @@ async fn bench(postgres: bool, dir: &tempfile::TempDir) -> Option<Bench> {
         .await
         .unwrap();
     let demo = svc.seed_demo(PEOPLE, 7).await.unwrap();
-    Some(Bench { svc, demo })
+    let id = svc.seed_demo_analysis(demo.contract_id).await.unwrap();
+    Some(Bench { svc, demo, id })
 }
 
 impl Bench {
@@ -75,7 +78,7 @@ both!(
 );
 
 async fn the_right_people_are_counted_and_the_planted_effects_found(b: Bench) {
-    let id = b.demo.analysis_campaign_id;
+    let id = b.id;
     let tsuchi = b.handler("mirai-tsuchi", "tsuchi_kansho").await;
     let arms = b.svc.arm_report(&tsuchi, id).await.unwrap().unwrap();
     let a = b
@@ -136,7 +139,7 @@ async fn the_right_people_are_counted_and_the_planted_effects_found(b: Bench) {
 }
 
 async fn small_cells_are_suppressed_everywhere_published(b: Bench) {
-    let id = b.demo.analysis_campaign_id;
+    let id = b.id;
     let k = 40;
     let a = b
         .svc
@@ -183,7 +186,7 @@ async fn small_cells_are_suppressed_everywhere_published(b: Bench) {
 }
 
 async fn the_read_is_audited_and_other_purposes_are_refused(b: Bench) {
-    let id = b.demo.analysis_campaign_id;
+    let id = b.id;
     let before = b.audit().await.len();
     let a = b
         .svc

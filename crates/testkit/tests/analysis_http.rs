@@ -19,15 +19,21 @@ macro_rules! both {
 
 both!(report_page_pdf_and_csv);
 
+/// The demo's analysed campaign (calls made, results in), as `itaku demo`
+/// makes it.
 async fn analysis_campaign(s: &TestServer) -> i64 {
-    s.svc
+    let id = s.svc.seed_demo_analysis(s.contract_id).await.unwrap();
+    let name = s
+        .svc
         .campaigns(&Actor::system("test"))
         .await
         .unwrap()
         .into_iter()
-        .find(|c| c.name.contains("効果分析の例"))
-        .expect("the demo's analysed campaign")
-        .id
+        .find(|c| c.id == id)
+        .unwrap()
+        .name;
+    assert!(name.contains("効果分析の例"), "{name}");
+    id
 }
 
 async fn download(s: &TestServer, c: &itaku_testkit::Client, path: &str) -> (u16, String, Vec<u8>) {

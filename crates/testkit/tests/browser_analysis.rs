@@ -46,6 +46,11 @@ async fn svg_count(b: &Browser, css: &str) -> u64 {
 }
 
 async fn analysis_report(b: Browser) {
+    b.server
+        .svc
+        .seed_demo_analysis(b.server.contract_id)
+        .await
+        .unwrap();
     b.sign_in("mirai-bunseki").await;
     let list = format!("/c/{}/koka_bunseki/campaigns", b.server.contract_id);
     b.open(&list).await;

@@ -28,9 +28,15 @@ pub const DEMO_EFFECTS: [(&str, f64, f64); 4] = [
 
 impl Service {
     /// Create and fill the demo's analysed campaign on `contract_id`, whose
-    /// calls are made as `caller` (a 電話勧奨 handler); returns its id.
-    pub async fn seed_demo_analysis(&self, contract_id: i64, caller: i64) -> Result<i64> {
+    /// calls are made by the demo's 電話勧奨 handler (mirai-denwa); returns
+    /// its id. `itaku demo` runs it after `seed_demo`; tests that need the
+    /// report call it themselves.
+    pub async fn seed_demo_analysis(&self, contract_id: i64) -> Result<i64> {
         let sys = Actor::system("デモ区の効果分析");
+        let caller = self
+            .user_id_by_login("mirai-denwa")
+            .await?
+            .ok_or_else(|| ServiceError::Conflict("デモの電話勧奨担当がいません".into()))?;
         let first = self
             .campaigns(&sys)
             .await?

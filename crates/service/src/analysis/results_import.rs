@@ -55,7 +55,16 @@ impl Service {
                 "受診結果の取込設定は受診券整理番号で照合します（key = \"jushinken_no\"）".into(),
             ));
         }
-        let mut scanner = Scanner::new(input, profile).map_err(|e| invalid(&e))?;
+        // The scanner is not Send: read the whole file before the first
+        // await (a results file has one row per screening, not millions).
+        let (rows, mut scan) = {
+            let mut scanner = Scanner::new(input, profile).map_err(|e| invalid(&e))?;
+            let mut rows = Vec::new();
+            while let Some(r) = scanner.next_row() {
+                rows.push((r.line, r.values));
+            }
+            (rows, scanner.finish())
+        };
         let written: Vec<Item> = profile
             .item_sources()
             .map_err(|e| invalid(&e))?
@@ -94,16 +103,15 @@ impl Service {
         let (mut matched, mut unmatched) = (0u64, 0u64);
         let mut ids = Vec::new();
         let mut misses = Vec::new();
-        while let Some(row) = scanner.next_row() {
-            let no = row
-                .values
+        for (line, values) in &rows {
+            let no = values
                 .get(&Item::JushinkenNo)
                 .cloned()
                 .unwrap_or_default();
             let Some((person_id, person_key)) = by_number.get(&no) else {
                 unmatched += 1;
                 misses.push(Rejection {
-                    line: row.line,
+                    line: *line,
                     column: Item::JushinkenNo.label().into(),
                     value: no,
                     reason: "この受診券整理番号の対象者が区の名簿にいません".into(),
@@ -117,14 +125,13 @@ impl Service {
             }
             let mut sealed = Vec::new();
             for item in &written {
-                if let Some(v) = row.values.get(item) {
+                if let Some(v) = values.get(item) {
                     let aad = field_aad(vault.id, person_key, *item);
                     sealed.push((item.code(), key.seal(&aad, v.as_bytes())?));
                 }
             }
             op.tx.put_items(*person_id, &sealed).await?;
         }
-        let mut scan = scanner.finish();
         scan.rejections.extend(misses);
         scan.rejections.sort_by_key(|r| r.line);
         let detail = format!(
