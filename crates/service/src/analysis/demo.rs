@@ -17,13 +17,14 @@ use std::net::{IpAddr, Ipv4Addr};
 const DEMO_SEED: &str = "6974616b752064656d6f20616e616c7973697300000000000000000000000000";
 
 /// Attendance without a call, and what reaching someone by phone adds, by
-/// segment code: the call works for 受診中断 and 不定期受診, not for 5年間未受診
-/// or the rest. This is the truth the report should recover.
+/// segment code (the age-decade segmentation of seed 002): the call works
+/// for people in their 50s and 60s, not in their 40s or 70s. This is the
+/// truth the report should recover.
 pub const DEMO_EFFECTS: [(&str, f64, f64); 4] = [
-    ("never", 0.10, 0.0),
-    ("lapsed", 0.25, 0.30),
-    ("irregular", 0.35, 0.20),
-    ("other", 0.45, 0.0),
+    ("age40s", 0.15, 0.0),
+    ("age50s", 0.20, 0.30),
+    ("age60s", 0.30, 0.20),
+    ("other", 0.40, 0.0),
 ];
 
 impl Service {
@@ -59,9 +60,12 @@ impl Service {
             )
             .await?;
         let fy = first.fiscal_year as i32;
+        // By age decade (seed 002's letters): every segment large enough to
+        // publish, unlike the screening-pattern segments of a list of
+        // non-attenders, where 受診中断 is a handful of people.
         let (_, _, seg) = itaku_import::segmentation_presets(fy)
             .into_iter()
-            .next()
+            .find(|p| p.0 == "decade")
             .ok_or_else(|| ServiceError::Internal("区分の既定がありません".into()))?;
         self.apply_segmentation(&sys, id, &seg).await?;
         let arms = ArmRequest {

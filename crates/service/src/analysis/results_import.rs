@@ -104,10 +104,7 @@ impl Service {
         let mut ids = Vec::new();
         let mut misses = Vec::new();
         for (line, values) in &rows {
-            let no = values
-                .get(&Item::JushinkenNo)
-                .cloned()
-                .unwrap_or_default();
+            let no = values.get(&Item::JushinkenNo).cloned().unwrap_or_default();
             let Some((person_id, person_key)) = by_number.get(&no) else {
                 unmatched += 1;
                 misses.push(Rejection {
