@@ -45,6 +45,19 @@ fn data(n: u64) -> Vec<PersonRow> {
         .collect()
 }
 
+/// `{:.6e}` as Python prints it (1.234560e-05), so the check lines of the
+/// two programs can be compared with `diff`.
+fn py_exp(x: f64) -> String {
+    let s = format!("{x:.6e}");
+    match s.split_once('e') {
+        Some((m, e)) => {
+            let (sign, digits) = e.strip_prefix('-').map_or(("+", e), |d| ("-", d));
+            format!("{m}e{sign}{digits:0>2}")
+        }
+        None => s,
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: u64 = std::env::args()
         .nth(1)
@@ -88,7 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("T-learner + Qini     {:>9.3} s", t_uplift.as_secs_f64());
     println!("total                {:>9.3} s", total.as_secs_f64());
     println!("check: ITT RD {:.12}", itt.itt.risk_difference.estimate);
-    println!("check: Fisher p {:.6e}", itt.itt.fisher.p_value);
+    println!("check: Fisher p {}", py_exp(itt.itt.fisher.p_value));
     println!(
         "check: MH OR {:.12}",
         mh.odds_ratio.map_or(f64::NAN, |o| o.estimate)

@@ -98,6 +98,7 @@ pub async fn run(config: &Config, args: &DemoArgs) -> anyhow::Result<ExitCode> {
             eprintln!("デモ区を作成しています（区民 {} 人）…", args.people);
             let summary = svc.seed_demo(args.people, args.seed).await?;
             svc.seed_demo_calls(summary.contract_id).await?;
+            svc.seed_demo_analysis(summary.contract_id).await?;
             write_logins(dir, &summary)?;
             Ok::<_, anyhow::Error>(svc)
         } else {

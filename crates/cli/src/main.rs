@@ -2,6 +2,7 @@
 //! named by `--data` (or `ITAKU_DATA`, default `./itaku-data`).
 
 mod admin;
+mod analysis;
 mod audit;
 mod backup;
 mod console;
@@ -54,6 +55,9 @@ enum Command {
     /// 対象者名簿などの取り込み
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// 効果分析（件数の表から統計を再計算する）
+    #[command(subcommand)]
+    Analysis(analysis::AnalysisCommand),
     /// 監査ログの検証・チェックポイント
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -144,6 +148,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = Config::from_env(&cli.overrides(None))?;
             import::run(&config, cmd).await
         }
+        Command::Analysis(cmd) => analysis::run(cmd),
         Command::Audit(cmd) => {
             let config = Config::from_env(&cli.overrides(None))?;
             audit::run(&config, cmd).await

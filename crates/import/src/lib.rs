@@ -12,7 +12,9 @@ mod scan;
 mod segment;
 
 pub use extract::{presets, Checkup, Condition, Pattern, Rule};
-pub use profile::{Format, Profile, ProfileError, Source, SHIPPED_PROFILES};
+pub use profile::{
+    Format, Profile, ProfileError, Source, SCREENING_RESULTS_PROFILE, SHIPPED_PROFILES,
+};
 pub use reader::{RawRecord, RecordReader};
 pub use row::{GaijiFlag, ParsedRow, Rejection, RowParser};
 pub use scan::{LikelyDuplicate, ScanReport, Scanner};

@@ -13,6 +13,14 @@ pub const SHIPPED_PROFILES: &[(&str, &str)] = &[(
     include_str!("../profiles/shinjuku-kokuho-targets.toml"),
 )];
 
+/// The ward's screening-results file (受診券整理番号, 受診日, 健診種別 and
+/// the measurements), matched to persons by 受診券整理番号. Kept apart from
+/// [`SHIPPED_PROFILES`], which are target lists keyed by 宛名番号.
+pub const SCREENING_RESULTS_PROFILE: (&str, &str) = (
+    "shinjuku-kenshin-results.toml",
+    include_str!("../profiles/shinjuku-kenshin-results.toml"),
+);
+
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ProfileError {
     #[error("取込設定の書式が正しくありません: {0}")]
@@ -31,6 +39,10 @@ pub enum ProfileError {
     MissingColumn(String),
     #[error("固定長の取込設定には [[fixed]] で列とバイト数を指定してください")]
     NoFixedColumns,
+    #[error("取込設定の照合キー「{0}」は使えません（atena_no または jushinken_no）")]
+    BadKey(String),
+    #[error("取込設定に照合キー「{0}」の列がありません")]
+    NoKeyColumn(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +91,10 @@ pub struct Profile {
     /// Columns known to be irrelevant: not reported as unknown.
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// The item rows are matched on: 宛名番号 (target lists, the default) or
+    /// 受診券整理番号 (screening results, which carry no 宛名番号).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 fn yes() -> bool {
@@ -89,7 +105,9 @@ fn yes() -> bool {
 pub(crate) fn structured_fields(item: Item) -> Option<&'static [&'static str]> {
     match item {
         Item::JushinRireki => Some(&["prev_fy", "count_5y"]),
-        Item::KenshinKekka => Some(&["bmi", "sbp", "hba1c"]),
+        // 受診日 and 健診種別 travel inside 健診結果, so a purpose that may
+        // see the result (効果分析) sees when and which screening it was.
+        Item::KenshinKekka => Some(&["bmi", "sbp", "hba1c", "jushin_bi", "shubetsu"]),
         _ => None,
     }
 }
@@ -123,11 +141,25 @@ impl Profile {
             .collect()
     }
 
+    /// The item rows are matched and de-duplicated on.
+    pub fn key_item(&self) -> Result<Item, ProfileError> {
+        match self.key.as_deref().map(str::trim) {
+            None | Some("atena_no") => Ok(Item::AtenaNo),
+            Some("jushinken_no") => Ok(Item::JushinkenNo),
+            Some(other) => Err(ProfileError::BadKey(other.to_owned())),
+        }
+    }
+
     pub fn validate(&self) -> Result<(), ProfileError> {
         self.source_encoding()?;
         let sources = self.item_sources()?;
-        if !sources.iter().any(|(i, _)| *i == Item::AtenaNo) {
-            return Err(ProfileError::NoKey);
+        let key = self.key_item()?;
+        if !sources.iter().any(|(i, _)| *i == key) {
+            return Err(if key == Item::AtenaNo {
+                ProfileError::NoKey
+            } else {
+                ProfileError::NoKeyColumn(key.label().to_owned())
+            });
         }
         for (item, src) in sources {
             let bad = |reason: &str| ProfileError::BadSource {
@@ -184,6 +216,10 @@ mod tests {
             assert_eq!(p.source_encoding().unwrap(), SourceEncoding::Cp932);
             assert!(p.columns().contains(&"宛名番号"));
         }
+        let p = Profile::from_toml(SCREENING_RESULTS_PROFILE.1).unwrap();
+        assert_eq!(p.key_item().unwrap(), Item::JushinkenNo);
+        assert!(p.columns().contains(&"受診券整理番号"));
+        assert!(p.columns().contains(&"受診日"));
     }
 
     #[test]

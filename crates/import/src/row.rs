@@ -343,9 +343,13 @@ fn field_value(item: Item, name: &str, raw: &str) -> Result<Option<serde_json::V
         (Item::KenshinKekka, "bmi") => "BMI",
         (Item::KenshinKekka, "sbp") => "収縮期血圧",
         (Item::KenshinKekka, "hba1c") => "HbA1c",
+        (Item::KenshinKekka, "jushin_bi") => "受診日",
+        (Item::KenshinKekka, "shubetsu") => "健診種別",
         _ => name,
     };
     match name {
+        "jushin_bi" => date(&raw, label).map(|d| d.map(|c| c.value.into())),
+        "shubetsu" => Ok(Some(raw.into())),
         "prev_fy" => match raw.as_str() {
             "1" => Ok(Some(true.into())),
             "0" => Ok(Some(false.into())),

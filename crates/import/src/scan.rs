@@ -53,6 +53,8 @@ pub struct Scanner<R: Read> {
     seen: HashMap<u64, (u64, u64)>,
     /// hash(kana key, birth date, address key) → (line, compact 宛名番号).
     lookalike: HashMap<u64, (u64, Compact)>,
+    /// The item rows are matched on (宛名番号, or 受診券整理番号 for results).
+    key: Item,
 }
 
 /// A 宛名番号 in 9 bytes: its digits as a number and their count (0 when
@@ -126,6 +128,7 @@ impl<R: Read> Scanner<R> {
             report,
             seen: HashMap::new(),
             lookalike: HashMap::new(),
+            key: profile.key_item()?,
         })
     }
 
@@ -164,7 +167,18 @@ impl<R: Read> Scanner<R> {
                     self.report.rejections.extend(rs);
                 }
                 Ok(row) => {
-                    let atena = row.values.get(&Item::AtenaNo).cloned().unwrap_or_default();
+                    let atena = row.values.get(&self.key).cloned().unwrap_or_default();
+                    if atena.is_empty() {
+                        // Only an optional key (受診券整理番号) can be blank.
+                        self.report.rejected_rows += 1;
+                        self.report.rejections.push(Rejection {
+                            line: row.line,
+                            column: self.key.label().into(),
+                            value: String::new(),
+                            reason: format!("{}が空です", self.key.label()),
+                        });
+                        continue;
+                    }
                     let fp = fingerprint(&row.values);
                     let atena_hash = hash_of(&atena);
                     if let Some((first, first_fp)) = self.seen.get(&atena_hash).copied() {
@@ -172,11 +186,11 @@ impl<R: Read> Scanner<R> {
                         let reason = if first_fp == fp {
                             format!("{first}行目と同じ内容の重複です（1件として登録します）")
                         } else {
-                            format!("宛名番号が{first}行目と同じで内容が異なります（{first}行目を登録し、この行は登録しません）")
+                            format!("{}が{first}行目と同じで内容が異なります（{first}行目を登録し、この行は登録しません）", self.key.label())
                         };
                         self.report.rejections.push(Rejection {
                             line: row.line,
-                            column: "宛名番号".into(),
+                            column: self.key.label().into(),
                             value: atena,
                             reason,
                         });

@@ -23,6 +23,7 @@ mod fonts;
 mod label;
 mod plain;
 mod postcard;
+mod report;
 mod text;
 mod vertical;
 mod visit;
@@ -38,6 +39,7 @@ pub use postcard::{
     postcard_png, postcards, postcards_batched, postcards_parallel, Postcard, PostcardBatches,
     Sender,
 };
+pub use report::{analysis_report, Report, ReportSection, ReportTable};
 pub use visit::{visit_half, AddressRow, NameRow, VisitHalf, VISIT_ROWS_PER_PAGE};
 pub use voucher::{vouchers, Voucher, VoucherDesk};
 

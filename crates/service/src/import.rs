@@ -37,6 +37,16 @@ impl Service {
         dry_run: bool,
         mut progress: impl FnMut(u64),
     ) -> Result<ImportReport> {
+        // A profile keyed by 受診券整理番号 is a results file, not a list of residents.
+        if profile
+            .key_item()
+            .map_err(|e| ServiceError::Invalid(e.to_string()))?
+            != itaku_core::Item::AtenaNo
+        {
+            return Err(ServiceError::Invalid(
+                "この取込設定は受診結果用です（対象者名簿の取込には宛名番号で照合する設定を選んでください）".into(),
+            ));
+        }
         let mut scanner =
             Scanner::new(input, profile).map_err(|e| ServiceError::Invalid(e.to_string()))?;
         let items: ItemSet = profile

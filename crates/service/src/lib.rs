@@ -6,6 +6,7 @@
 
 mod actor;
 mod admin;
+pub mod analysis;
 mod arms;
 mod audit;
 mod audit_batch;

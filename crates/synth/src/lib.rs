@@ -33,6 +33,7 @@ mod names;
 mod num;
 mod phone;
 mod resident;
+mod results;
 mod tables;
 mod wareki;
 mod weighted;
@@ -44,6 +45,7 @@ pub use crate::generator::{Generator, DEFAULT_AS_OF, MAX_ATENA_NO};
 pub use crate::jsonl::write_jsonl;
 pub use crate::messy::{Mess, Messiness, Truth, TruthEntry};
 pub use crate::resident::{Resident, Sex};
+pub use crate::results::{screening_results, write_results_csv, ScreeningResult, RESULTS_HEADER};
 pub use crate::wareki::{era_of, format_date, push_date, DateStyle, Era};
 
 /// A town the generator places residents in.

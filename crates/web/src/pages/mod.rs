@@ -9,6 +9,7 @@ mod admin_orgs;
 mod admin_retention;
 mod admin_schedule;
 mod admin_users;
+mod analysis;
 mod audit;
 mod calls;
 mod campaigns;
@@ -78,6 +79,15 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/ward/campaigns/{id}/runs/{run}/{batch}",
             get(campaigns::ward_download),
+        )
+        .route("/c/{contract}/{purpose}/analysis/{id}", get(analysis::page))
+        .route(
+            "/c/{contract}/{purpose}/analysis/{id}/report.pdf",
+            get(analysis::pdf),
+        )
+        .route(
+            "/c/{contract}/{purpose}/analysis/{id}/tables.csv",
+            get(analysis::csv),
         )
         .route(
             "/c/{contract}/{purpose}/campaigns",
