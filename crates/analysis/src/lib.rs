@@ -1,6 +1,6 @@
 //! Randomisation and effect-analysis statistics. Pure: data in, numbers out.
 //! The effect statistics (two arms, strata, logistic regression, ITT/CACE,
-//! suppression, uplift) are in [`effect`]; their conventions in docs/effect.md.
+//! suppression, uplift) are in [`effect`]; their conventions in README.md ("Methods and conventions").
 //!
 //! # Randomised arm assignment (stratified permuted blocks)
 //!

@@ -4,7 +4,7 @@
 //! report page, the PDF and `itaku analysis compare --format json` can show
 //! the same numbers. The conventions (zero cells, continuity corrections,
 //! Fisher's two-sided rule, suppression) are written next to each method and
-//! collected in `docs/effect.md`.
+//! collected in `README.md ("Methods and conventions")`.
 //!
 //! Direction: everything compares the **treated** arm (通知＋電話) with the
 //! **control** arm (通知のみ); a positive risk difference means the call arm

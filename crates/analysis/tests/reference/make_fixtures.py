@@ -5,7 +5,7 @@ Run (creates its own venv with pinned versions, then re-runs itself in it):
     python3 crates/analysis/tests/reference/make_fixtures.py
 
 Every value comes from a library where the library has the method, with the
-documented convention applied around it (docs/effect.md):
+documented convention applied around it (README.md ("Methods and conventions")):
 - Wilson: statsmodels proportion_confint(method="wilson");
 - Newcombe hybrid score RD: statsmodels confint_proportions_2indep(method="newcomb");
 - Katz RR / Woolf OR: statsmodels Table2x2 on the (zero-corrected) table;

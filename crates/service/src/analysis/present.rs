@@ -421,7 +421,7 @@ pub fn sections(a: &CampaignAnalysis) -> Vec<Section> {
     out
 }
 
-/// docs/effect.md in brief.
+/// README.md ("Methods and conventions") in brief.
 const METHODS: &[&str] = &[
     "比較はすべて「通知＋電話」−（または ÷）「通知のみ」。差は正なら電話の群のほうが受診が多い。区間はすべて両側95%。",
     "主解析は割付どおりの比較（ITT）。電話がつながった人だけの比較は偏りがあるため参考にとどめる。CACE は ITT の差 ÷ 接触率の差（デルタ法の区間）。",
