@@ -8,6 +8,7 @@
 pub mod charts;
 mod demo;
 mod export;
+mod format;
 mod gather;
 mod pdf;
 pub mod present;
