@@ -19,6 +19,7 @@
 
 use itaku_core::{ContractId, Item, UserId};
 use itaku_service::{Actor, NewPerson, PersonQuery};
+use itaku_testkit::load::{load, Phase};
 use itaku_testkit::{Backend, TestServer};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -103,99 +104,6 @@ fn queries(r: &itaku_synth::Resident) -> Vec<String> {
 
 fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-struct Phase {
-    requests: usize,
-    errors: usize,
-    seconds: f64,
-    lat_us: Vec<u64>,
-}
-
-impl Phase {
-    fn rps(&self) -> f64 {
-        self.requests as f64 / self.seconds
-    }
-    fn pct(&self, p: f64) -> f64 {
-        if self.lat_us.is_empty() {
-            return 0.0;
-        }
-        let i = ((self.lat_us.len() as f64 - 1.0) * p).round() as usize;
-        self.lat_us[i] as f64 / 1000.0
-    }
-    fn line(&self, name: &str) -> String {
-        format!(
-            "| {name} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} |",
-            self.requests,
-            self.errors,
-            self.rps(),
-            self.pct(0.5),
-            self.pct(0.99),
-            self.pct(1.0)
-        )
-    }
-}
-
-/// `clients` loops, each sending its next path for `secs` seconds.
-async fn load(
-    http: &reqwest::Client,
-    base: &str,
-    cookie: &str,
-    paths: Arc<Vec<String>>,
-    clients: usize,
-    secs: u64,
-) -> Phase {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for c in 0..clients {
-        let http = http.clone();
-        let base = base.to_owned();
-        let cookie = cookie.to_owned();
-        let paths = paths.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::with_capacity(100_000);
-            let mut errors = 0;
-            let mut i = c * 7919;
-            while Instant::now() < deadline {
-                let path = &paths[i % paths.len()];
-                i += 1;
-                let t = Instant::now();
-                let ok = match http
-                    .get(format!("{base}{path}"))
-                    .header("cookie", &cookie)
-                    .send()
-                    .await
-                {
-                    Ok(r) => {
-                        let status = r.status().as_u16();
-                        r.bytes().await.is_ok() && (status == 200 || status == 404)
-                    }
-                    Err(_) => false,
-                };
-                lat.push(t.elapsed().as_micros() as u64);
-                if !ok {
-                    errors += 1;
-                }
-            }
-            (lat, errors)
-        }));
-    }
-    let mut all = Vec::new();
-    let mut errors = 0;
-    for t in tasks {
-        let (l, e) = t.await.unwrap();
-        all.extend(l);
-        errors += e;
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    all.sort_unstable();
-    Phase {
-        requests: all.len(),
-        errors,
-        seconds,
-        lat_us: all,
-    }
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -297,7 +205,7 @@ async fn main() {
         .build()
         .unwrap();
     // Warm up connections and caches.
-    load(&http, &s.base, &cookie, search.clone(), a.clients, 2).await;
+    load(&http, &s.base, &cookie, search.clone(), a.clients, 2, None).await;
     println!(
         "people: {} (registered in {:.1} s, provided in {:.1} s), backend {:?}, {} clients, {} s per phase",
         a.people,
@@ -310,7 +218,16 @@ async fn main() {
     println!();
     println!("| phase | requests | errors | req/s | p50 ms | p99 ms | max ms |");
     println!("|---|---|---|---|---|---|---|");
-    let e = load(&http, &s.base, &cookie, empty.clone(), a.clients, a.seconds).await;
+    let e = load(
+        &http,
+        &s.base,
+        &cookie,
+        empty.clone(),
+        a.clients,
+        a.seconds,
+        None,
+    )
+    .await;
     println!("{}", e.line("empty handler (HTTP)"));
     let q = load(
         &http,
@@ -319,10 +236,20 @@ async fn main() {
         search.clone(),
         a.clients,
         a.seconds,
+        None,
     )
     .await;
     println!("{}", q.line("inquiry search (HTTP)"));
-    let one = load(&http, &s.base, &cookie, search.clone(), 1, a.seconds.min(5)).await;
+    let one = load(
+        &http,
+        &s.base,
+        &cookie,
+        search.clone(),
+        1,
+        a.seconds.min(5),
+        None,
+    )
+    .await;
     println!("{}", one.line("inquiry search (HTTP, 1 client)"));
 
     // The same searches in-process (no HTTP), at the same concurrency: the
@@ -369,13 +296,7 @@ async fn main() {
         lat.extend(l);
         errors += e;
     }
-    lat.sort_unstable();
-    let svc_phase = Phase {
-        requests: lat.len(),
-        errors,
-        seconds: start.elapsed().as_secs_f64(),
-        lat_us: lat,
-    };
+    let svc_phase = Phase::new(lat, errors, start.elapsed().as_secs_f64());
 
     println!("{}", svc_phase.line("inquiry search (in-process, no HTTP)"));
     println!();

@@ -21,10 +21,11 @@ use chrono::NaiveDate;
 use itaku_core::Item;
 use itaku_service::tainou::{EntryKind, EntryLine, NewHousehold};
 use itaku_service::{Actor, NewPerson, PersonQuery};
+use itaku_testkit::load::load;
 use itaku_testkit::{Backend, TestServer};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 struct Args {
     households: usize,
@@ -120,103 +121,6 @@ fn household(n: usize, head: i64, entries: usize) -> NewHousehold {
 
 fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-struct Phase {
-    requests: usize,
-    errors: usize,
-    seconds: f64,
-    lat_us: Vec<u64>,
-}
-
-impl Phase {
-    fn pct(&self, p: f64) -> f64 {
-        if self.lat_us.is_empty() {
-            return 0.0;
-        }
-        let i = ((self.lat_us.len() as f64 - 1.0) * p).round() as usize;
-        self.lat_us[i] as f64 / 1000.0
-    }
-    fn line(&self, name: &str) -> String {
-        format!(
-            "| {name} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} |",
-            self.requests,
-            self.errors,
-            self.requests as f64 / self.seconds,
-            self.pct(0.5),
-            self.pct(0.99),
-            self.pct(1.0)
-        )
-    }
-}
-
-async fn load(
-    http: &reqwest::Client,
-    base: &str,
-    cookie: &str,
-    paths: Arc<Vec<String>>,
-    clients: usize,
-    secs: u64,
-    must: Option<&'static str>,
-) -> Phase {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for c in 0..clients {
-        let (http, base, cookie, paths) = (
-            http.clone(),
-            base.to_owned(),
-            cookie.to_owned(),
-            paths.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut errors = 0;
-            let mut i = c * 7919;
-            while Instant::now() < deadline {
-                let path = &paths[i % paths.len()];
-                i += 1;
-                let t = Instant::now();
-                let ok = match http
-                    .get(format!("{base}{path}"))
-                    .header("cookie", &cookie)
-                    .send()
-                    .await
-                {
-                    Ok(r) => {
-                        let status = r.status().as_u16();
-                        match r.text().await {
-                            Ok(body) => {
-                                (status == 200 || status == 404)
-                                    && must.is_none_or(|m| body.contains(m))
-                            }
-                            Err(_) => false,
-                        }
-                    }
-                    Err(_) => false,
-                };
-                lat.push(t.elapsed().as_micros() as u64);
-                if !ok {
-                    errors += 1;
-                }
-            }
-            (lat, errors)
-        }));
-    }
-    let mut all = Vec::new();
-    let mut errors = 0;
-    for t in tasks {
-        let (l, e) = t.await.unwrap();
-        all.extend(l);
-        errors += e;
-    }
-    all.sort_unstable();
-    Phase {
-        requests: all.len(),
-        errors,
-        seconds: start.elapsed().as_secs_f64(),
-        lat_us: all,
-    }
 }
 
 #[tokio::main(flavor = "multi_thread")]

@@ -4,6 +4,7 @@
 
 pub mod browser;
 mod client;
+pub mod load;
 mod tls;
 
 pub use client::{Client, Reply};
