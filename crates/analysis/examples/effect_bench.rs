@@ -10,40 +10,12 @@ use std::time::Instant;
 
 use itaku_analysis::effect::{
     itt_analysis, logistic_effect, mantel_haenszel, qini_curve, segment_effects, segment_tables,
-    t_learner, DesignSpec, Group, Level, LogisticOptions, PersonRow, Sex, Stratum,
+    t_learner, DesignSpec, Level, LogisticOptions, Stratum,
 };
 
-const SEGMENTS: [&str; 3] = ["過去受診", "未受診", "新規"];
-
-fn data(n: u64) -> Vec<PersonRow> {
-    (0..n)
-        .map(|i| {
-            let h = (i * 2_654_435_761 + 12_345) % (1u64 << 32);
-            let treated = i % 2 == 1;
-            let age = 40.0 + ((i * 7) % 35) as f64;
-            let female = (i * 3) % 5 < 3;
-            let seg = ((i * 11 + i / 7) % 3) as usize;
-            let u = h as f64 / (1u64 << 32) as f64;
-            let p = 0.15
-                + 0.12 * f64::from(u8::from(treated))
-                + 0.06 * seg as f64
-                + 0.004 * (age - 40.0)
-                - 0.05 * f64::from(u8::from(female));
-            PersonRow {
-                group: if treated {
-                    Group::Treated
-                } else {
-                    Group::Control
-                },
-                age,
-                sex: if female { Sex::Female } else { Sex::Male },
-                segment: SEGMENTS[seg].to_owned(),
-                attended: u < p,
-                reached: treated && i % 3 != 0,
-            }
-        })
-        .collect()
-}
+#[path = "../tests/common/dataset.rs"]
+mod dataset;
+use dataset::data;
 
 /// `{:.6e}` as Python prints it (1.234560e-05), so the check lines of the
 /// two programs can be compared with `diff`.

@@ -15,38 +15,9 @@ fn close(got: f64, want: f64, rel: f64) -> bool {
     (got - want).abs() <= rel * want.abs() + 1e-15
 }
 
-const SEGMENTS: [&str; 3] = ["過去受診", "未受診", "新規"];
-
-/// Same rows as tests/reference/dataset.py (see effect_logistic.rs).
-fn data(n: u64) -> Vec<PersonRow> {
-    (0..n)
-        .map(|i| {
-            let h = (i * 2_654_435_761 + 12_345) % (1u64 << 32);
-            let treated = i % 2 == 1;
-            let age = 40.0 + ((i * 7) % 35) as f64;
-            let female = (i * 3) % 5 < 3;
-            let seg = ((i * 11 + i / 7) % 3) as usize;
-            let u = h as f64 / (1u64 << 32) as f64;
-            let p = 0.15
-                + 0.12 * f64::from(u8::from(treated))
-                + 0.06 * seg as f64
-                + 0.004 * (age - 40.0)
-                - 0.05 * f64::from(u8::from(female));
-            PersonRow {
-                group: if treated {
-                    Group::Treated
-                } else {
-                    Group::Control
-                },
-                age,
-                sex: if female { Sex::Female } else { Sex::Male },
-                segment: SEGMENTS[seg].to_owned(),
-                attended: u < p,
-                reached: treated && i % 3 != 0,
-            }
-        })
-        .collect()
-}
+#[path = "common/dataset.rs"]
+mod dataset;
+use dataset::data;
 
 // "ITT: treated 107/300, control 69/300, reached 200, reached & attended 72"
 const CACE: [f64; 4] = [
