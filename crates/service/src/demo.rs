@@ -365,6 +365,9 @@ impl Service {
         let campaign = self.demo_campaign(&sys, contract, contract2).await?;
         // Seed 004: the 国保料滞納整理 ledger and its entry contract.
         self.seed_tainou_demo(&sys, &mut logins, ward).await?;
+        // Seed 003: the women's health seminars' contract.
+        self.seed_seminar_contract(&sys, &mut logins, (ward, "新宿区 健康部"))
+            .await?;
         let mut tx = self.inner.store.begin().await?;
         tx.meta_set("demo", "1").await?;
         for (k, v) in [

@@ -36,6 +36,7 @@ mod render;
 mod results;
 mod retention;
 mod segments;
+pub mod seminars;
 pub mod tainou;
 mod terminals;
 pub mod testing;

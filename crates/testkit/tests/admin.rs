@@ -530,7 +530,7 @@ async fn nothing_changed(s: &TestServer) {
     assert!(!jobs.iter().any(|j| j.code == "forged-job"));
     assert!(!jobs[0].purposes.iter().any(|p| p.code == "forged_purpose"));
     let contracts = s.svc.contracts(&sys()).await.unwrap();
-    assert_eq!(contracts.len(), 3);
+    assert_eq!(contracts.len(), 4);
     let c = contracts.iter().find(|c| c.id == s.contract_id).unwrap();
     assert_eq!(c.status, "active");
     assert_eq!(c.staff.len(), 5, "{:?}", c.staff);
@@ -832,7 +832,7 @@ async fn bad_input_is_explained_in_japanese_and_kept(s: TestServer) {
             .clone();
         assert!(r.body.contains(&format!("value=\"{nets}\"")), "{nets}");
     }
-    assert_eq!(s.svc.contracts(&sys()).await.unwrap().len(), 3);
+    assert_eq!(s.svc.contracts(&sys()).await.unwrap().len(), 4);
 
     // 研修
     let denwa = user_id(&s, "mirai-denwa").await;
