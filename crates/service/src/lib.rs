@@ -16,6 +16,7 @@ mod bootstrap;
 pub mod calls;
 mod campaigns;
 mod certificate;
+pub mod complaints;
 pub mod config;
 pub mod contact;
 mod demo;

@@ -6,6 +6,7 @@
 mod audit;
 mod calls;
 mod campaign;
+mod complaints;
 mod contact;
 mod desk;
 mod error;
@@ -30,11 +31,9 @@ pub use campaign::{
     CampaignColumn, CampaignEventRow, CampaignRow, MemberAllocation, MemberRow, NewPrintRun,
     PrintRunRow, TemplateRow,
 };
+pub use complaints::{ComplaintRow, ComplaintUpdate, NewComplaint};
 pub use contact::ContactCodeRow;
-pub use desk::{
-    AddressChangeRow, ComplaintRow, ComplaintUpdate, InquiryRow, NewComplaint, NewInquiry,
-    ReissueRow,
-};
+pub use desk::{AddressChangeRow, InquiryRow, NewInquiry, ReissueRow};
 pub use error::StoreError;
 pub use jobs::{JobEnd, NewRetentionRule, NewScheduledJob, RetentionRuleRow, ScheduledJobRow};
 pub use lifecycle::{

@@ -200,7 +200,7 @@ async fn handler_sees_only_the_purpose_and_searches_live(b: Browser) {
     // Every handler has the desk's entry; it says so if they have no desk.
     assert_eq!(
         b.menu_entries().await,
-        ["ホーム", "問合せ窓口", "滞納整理票の入力"]
+        ["ホーム", "問合せ窓口", "滞納整理票の入力", "苦情の記録"]
     );
     assert_eq!(b.texts(".grid .card h3").await, ["電話勧奨"]);
     b.assert_stays_on_server().await;

@@ -229,11 +229,12 @@ async fn ward_sees_the_complaint_and_the_change_of_address(b: Browser) {
     });
     b.server.svc.record_inquiry(&a, &req).await.unwrap();
     b.sign_in("hokenshi").await;
-    b.menu("苦情・住所変更", "/ward/desk").await;
+    b.menu("苦情処理簿", "/ward/complaints").await;
     assert!(b
         .text("#complaints")
         .await
         .contains("受診票の字が小さくて読めない"));
+    b.menu("住所変更", "/ward/desk").await;
     let changes = b.text("#address-changes").await;
     assert!(
         changes.contains("百人町ハイム305") && changes.contains(p.get(Item::Shimei)),

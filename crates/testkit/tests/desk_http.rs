@@ -254,12 +254,11 @@ async fn the_desk_finds_records_and_hands_over(s: TestServer) {
     let page = desk.get(&base).await;
     assert!(page.body.contains("逮捕されたことがあると話していた"));
 
-    // The ward: the complaint and the change of address.
+    // The ward: the change of address, and the complaint in the 苦情処理簿.
     let mut ward = s.signed_in("hokenshi").await;
     let w = ward.get("/ward/desk").await;
     assert_eq!(w.status, 200);
     assert!(w.body.contains("href=\"/ward/desk\""), "menu entry");
-    assert!(w.body.contains("電話がつながりにくい"));
     assert!(w.body.contains("テストハイツ203") && w.body.contains(p.get(Item::Shimei)));
     let start = w.body.find("id=\"handled-").unwrap() + "id=\"handled-".len();
     let change: String = w.body[start..]
@@ -270,6 +269,10 @@ async fn the_desk_finds_records_and_hands_over(s: TestServer) {
         .post_form(&format!("/ward/desk/addresses/{change}/handled"), &[])
         .await;
     assert_eq!(h.status, 303);
+    let w = ward.get("/ward/complaints").await;
+    assert_eq!(w.status, 200);
+    assert!(w.body.contains("href=\"/ward/complaints\""), "menu entry");
+    assert!(w.body.contains("電話がつながりにくい"));
     let start = w.body.find("id=\"answer-").unwrap() + "id=\"answer-".len();
     let complaint: String = w.body[start..]
         .chars()
@@ -277,7 +280,7 @@ async fn the_desk_finds_records_and_hands_over(s: TestServer) {
         .collect();
     let bad = ward
         .post_form(
-            &format!("/ward/desk/complaints/{complaint}"),
+            &format!("/ward/complaints/{complaint}"),
             &[("answered_on", "令和8年13月1日"), ("answer", "x")],
         )
         .await;
@@ -285,7 +288,7 @@ async fn the_desk_finds_records_and_hands_over(s: TestServer) {
     assert!(bad.body.contains("回答日"), "{}", bad.body);
     let a = ward
         .post_form(
-            &format!("/ward/desk/complaints/{complaint}"),
+            &format!("/ward/complaints/{complaint}"),
             &[
                 ("answered_on", "R8.11.25"),
                 ("answer", "回線を増やすと回答"),
@@ -293,8 +296,9 @@ async fn the_desk_finds_records_and_hands_over(s: TestServer) {
         )
         .await;
     assert_eq!(a.status, 303);
-    let w = ward.get("/ward/desk").await;
+    let w = ward.get("/ward/complaints").await;
     assert!(w.body.contains("2026-11-25") && w.body.contains("回線を増やすと回答"));
+    let w = ward.get("/ward/desk").await;
     assert!(w.body.contains("対応済み"));
     // A handler of another purpose has no desk, and is told so.
     let mut denwa = s.signed_in("mirai-denwa").await;

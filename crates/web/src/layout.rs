@@ -46,13 +46,15 @@ impl Layout {
             nav.push(("/ward/codes", "理由・要望"));
             nav.push(("/ward/export", "出力"));
             nav.push(("/exchange", "パッケージ"));
-            nav.push(("/ward/desk", "苦情・住所変更"));
+            nav.push(("/ward/desk", "住所変更"));
+            nav.push(("/ward/complaints", "苦情処理簿"));
             nav.push(("/ward/tainou", "世帯台帳"));
         }
         if matches!(role, Role::Handler | Role::ContractorResponsible) {
             nav.push(("/desk", "問合せ窓口"));
             // Like the desk: /tainou says so when the user has no entry work.
             nav.push(("/tainou", "滞納整理票の入力"));
+            nav.push(("/complaints", "苦情の記録"));
         }
         if role == Role::ContractorResponsible {
             nav.push(("/desk/queue", "窓口の確認・再発行"));

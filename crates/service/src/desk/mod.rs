@@ -225,6 +225,7 @@ pub struct ReissueView {
 pub struct ComplaintView {
     pub id: i64,
     pub job_id: i64,
+    pub job_name: String,
     pub contract_id: Option<i64>,
     pub contract_name: String,
     pub source: String,
@@ -283,11 +284,11 @@ fn inquiry_aad(contract: i64, seal_ref: &str, part: &str) -> Vec<u8> {
     format!("desk/{contract}/{seal_ref}/{part}").into_bytes()
 }
 
-fn ward_aad(table: &str, seal_ref: &str, part: &str) -> Vec<u8> {
+pub(crate) fn ward_aad(table: &str, seal_ref: &str, part: &str) -> Vec<u8> {
     format!("{table}/{seal_ref}/{part}").into_bytes()
 }
 
-fn open_text(key: &DataKey, aad: &[u8], sealed: &[u8]) -> Result<String> {
+pub(crate) fn open_text(key: &DataKey, aad: &[u8], sealed: &[u8]) -> Result<String> {
     String::from_utf8(key.open(aad, sealed)?)
         .map_err(|_| ServiceError::Internal("文字コード不正".into()))
 }

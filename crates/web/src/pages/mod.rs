@@ -13,6 +13,7 @@ mod analysis;
 mod audit;
 mod calls;
 mod campaigns;
+mod complaints;
 mod dashboard;
 mod desk;
 mod desk_queue;
@@ -188,6 +189,7 @@ pub fn routes() -> Router<AppState> {
         .merge(ward_common::routes())
         .merge(desk::routes())
         .merge(ward_desk::routes())
+        .merge(complaints::routes())
         .merge(tainou::routes())
 }
 
