@@ -133,6 +133,7 @@ both!(
     a_rule_returns_then_erases_with_a_certificate,
     two_runners_never_run_a_job_twice,
     a_runner_killed_mid_erasure_is_taken_over_after_its_lease,
+    a_long_job_keeps_its_lease_while_it_runs,
     the_visit_check_runs_every_day_at_the_return_time,
     an_event_schedules_the_rules_waiting_for_it,
 );
@@ -379,6 +380,56 @@ async fn a_runner_killed_mid_erasure_is_taken_over_after_its_lease(postgres: boo
         .await;
     assert_eq!(resumed.len(), 1);
     assert!(resumed[0].contains("lease of child"), "{resumed:?}");
+}
+
+/// A job that outlasts one lease is not taken over while its runner is
+/// alive: the runner's hold renews the lease; once the hold is gone (the
+/// runner died) the lease runs out and another runner takes the job.
+async fn a_long_job_keeps_its_lease_while_it_runs(postgres: bool) {
+    let Some(b) = bed(postgres).await else { return };
+    let rule = b.rule(today_rule(), Some("試験: 返還を待たない")).await;
+    let job = rule.jobs[0].id;
+    b.clock.set(rule_time() + Duration::minutes(1));
+    // A runner "slow" is in the middle of the job, its lease ending now.
+    let until = b.svc.now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    raw_sql(
+        &b.url,
+        &format!(
+            "UPDATE scheduled_jobs SET state = 'running', leased_by = 'slow', \
+             lease_until = '{until}', attempts = 1 WHERE id = {job}"
+        ),
+    )
+    .await
+    .unwrap();
+    let hold = b
+        .svc
+        .hold_job_lease(job, "slow", std::time::Duration::from_millis(20));
+    // Later than the lease it had: only a renewal keeps it.
+    b.clock.advance(Duration::minutes(5));
+    let renewed =
+        |v: &ScheduledJobView| v.lease_until.as_deref().is_some_and(|u| u > until.as_str());
+    let mut held = b.job(job).await;
+    for _ in 0..500 {
+        if renewed(&held) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        held = b.job(job).await;
+    }
+    assert!(renewed(&held), "the lease was renewed: {held:?}");
+    assert_eq!(held.leased_by.as_deref(), Some("slow"));
+    let r = b.svc.run_due_jobs("other").await.unwrap();
+    assert!(r.done.is_empty() && r.failed.is_empty(), "{r:?}");
+    assert_eq!(b.job(job).await.leased_by.as_deref(), Some("slow"));
+    // The runner dies: nothing renews, the lease runs out, "other" takes over.
+    drop(hold);
+    b.clock.advance(jobs::LEASE + Duration::minutes(1));
+    let r = b.svc.run_due_jobs("other").await.unwrap();
+    assert_eq!(r.done, vec![job], "{:?}", r.errors);
+    let resumed = b
+        .audit_reasons(&format!("job {job} (retention) claimed by other"))
+        .await;
+    assert!(resumed[0].contains("lease of slow"), "{resumed:?}");
 }
 
 /// Run only as the child of the test above.

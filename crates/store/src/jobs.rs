@@ -186,6 +186,24 @@ impl Tx {
         Ok(n == 1)
     }
 
+    /// Extend `runner`'s lease on a running job to `until`. False when
+    /// the runner no longer holds it (it ended, or another runner took it
+    /// over after the lease ran out).
+    pub async fn renew_job_lease(&mut self, id: i64, runner: &str, until: &str) -> Result<bool> {
+        let sql = self.sql(
+            "UPDATE scheduled_jobs SET lease_until = $1 \
+             WHERE id = $2 AND state = 'running' AND leased_by = $3",
+        );
+        let n = sqlx::query(&sql)
+            .bind(until)
+            .bind(id)
+            .bind(runner)
+            .execute(&mut *self.inner)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
     /// Record how a run ended, if `runner` still holds the job.
     pub async fn end_job(
         &mut self,

@@ -7,9 +7,11 @@
 //! What a job does is made safe to repeat by the work itself (erasure
 //! resumes from its last step; an alarm is raised once).
 
+mod lease;
 mod run;
 mod view;
 
+pub use lease::{LeaseHold, RENEW_EVERY};
 pub use run::JobRunReport;
 pub use view::ScheduledJobView;
 

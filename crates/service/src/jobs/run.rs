@@ -106,7 +106,10 @@ impl Service {
             let Some(job) = self.claim(&job, runner).await? else {
                 continue;
             };
-            match self.execute(&job).await {
+            let hold = self.hold_job_lease(job.id, runner, super::lease::RENEW_EVERY);
+            let outcome = self.execute(&job).await;
+            drop(hold);
+            match outcome {
                 Ok(result) => {
                     self.end(&job, runner, Ok(result)).await?;
                     report.done.push(job.id);
