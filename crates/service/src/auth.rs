@@ -6,6 +6,7 @@ use crate::time::{parse_ts, ts};
 use crate::view::UserView;
 use crate::Service;
 use chrono::Duration;
+use itaku_core::Role;
 use itaku_crypto::{
     dummy_verify, hash_password, random_token, token_digest, verify_password, PasswordCheck,
     TotpSecret,
@@ -45,6 +46,38 @@ pub struct SessionInfo {
     pub csrf: String,
     pub stepped_up: bool,
     pub client_cert: Option<String>,
+    /// The kinds of contract work the user is designated for, so the menu
+    /// offers only those (access is still decided per operation).
+    pub work: WorkMenu,
+}
+
+/// Which contract workplaces a user has, from their designations.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WorkMenu {
+    /// A purpose with the desk's items (受診券整理番号 and がん検診の種類).
+    pub desk: bool,
+    /// A purpose with the 滞納整理票 entry items.
+    pub tainou: bool,
+    /// A purpose of seed 003's seminar job.
+    pub seminars: bool,
+    /// Any designation at all (the complaints record is every contract's).
+    pub any: bool,
+}
+
+impl WorkMenu {
+    fn of(purposes: &[(String, String, String)]) -> Result<Self> {
+        let mut m = WorkMenu::default();
+        let desk = crate::desk::desk_items();
+        let tainou = crate::tainou::entry_items();
+        for (job, _, items) in purposes {
+            let items = itaku_core::ItemSet::parse_codes(items)?;
+            m.any = true;
+            m.desk |= desk.is_subset(&items);
+            m.tainou |= tainou.is_subset(&items);
+            m.seminars |= job == crate::seminars::JOB_CODE;
+        }
+        Ok(m)
+    }
 }
 
 pub(crate) fn totp_aad(login: &str) -> Vec<u8> {
@@ -207,6 +240,11 @@ impl Service {
         if !user.active {
             return Err(ServiceError::Unauthenticated);
         }
+        let work = if matches!(user.role, Role::Handler | Role::ContractorResponsible) {
+            WorkMenu::of(&tx.designated_purposes(row.user_id).await?)?
+        } else {
+            WorkMenu::default()
+        };
         if last.is_some_and(|t| t + Duration::seconds(30) <= now) {
             tx.touch_session(&digest, &ts(now)).await?;
         }
@@ -222,6 +260,7 @@ impl Service {
             csrf: row.csrf_token,
             stepped_up,
             client_cert: row.client_cert,
+            work,
         })
     }
 

@@ -49,7 +49,7 @@ pub use actor::{Actor, ActorKind};
 pub use admin::{check_password_strength, NewContractSpec, NewUserSpec};
 pub use arms::{ArmDesign, ArmReport, ArmRequest, ArmSpec, Eligibility, StratumRow};
 pub use audit::{AuditEntryView, AuditQuery, Checkpoint, UserAccessReport, VerifyReport};
-pub use auth::{SessionInfo, SignIn, SignedIn};
+pub use auth::{SessionInfo, SignIn, SignedIn, WorkMenu};
 pub use backup::{BackupKey, BackupReport};
 pub use bootstrap::{create_master_key_file, load_master_key, read_master_key_file};
 pub use calls::{CallCard, CallOutcome, CallRecorded, CallReport, CallRules, NextCall};

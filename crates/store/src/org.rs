@@ -425,6 +425,27 @@ impl Tx {
             .await?)
     }
 
+    /// For each purpose a user is designated for (every purpose of the
+    /// contracts they are responsible for): the job's code, the purpose's
+    /// code and its item codes. One query, for the session's menu.
+    pub async fn designated_purposes(
+        &mut self,
+        user_id: i64,
+    ) -> Result<Vec<(String, String, String)>> {
+        let sql = self.sql(
+            "SELECT DISTINCT j.code, p.code, p.items FROM contract_staff s \
+             JOIN contracts c ON c.id = s.contract_id \
+             JOIN jobs j ON j.id = c.job_id \
+             JOIN purposes p ON p.job_id = c.job_id \
+             AND (s.duty = 'responsible' OR p.code = s.purpose_code) \
+             WHERE s.user_id = $1",
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(user_id)
+            .fetch_all(&mut *self.inner)
+            .await?)
+    }
+
     pub async fn staff_of_user(&mut self, user_id: i64) -> Result<Vec<StaffRow>> {
         let sql = self.sql(
             "SELECT contract_id, user_id, duty, purpose_code FROM contract_staff \

@@ -197,11 +197,9 @@ async fn handler_sees_only_the_purpose_and_searches_live(b: Browser) {
         .text("header.top .who")
         .await
         .contains("電話 桜子（取扱者）"));
-    // Every handler has the desk's entry; it says so if they have no desk.
-    assert_eq!(
-        b.menu_entries().await,
-        ["ホーム", "問合せ窓口", "滞納整理票の入力", "苦情の記録"]
-    );
+    // Only the workplaces this handler is designated for: no desk, no
+    // ledger entry; the complaints record is every contract's.
+    assert_eq!(b.menu_entries().await, ["ホーム", "苦情の記録"]);
     assert_eq!(b.texts(".grid .card h3").await, ["電話勧奨"]);
     b.assert_stays_on_server().await;
 

@@ -16,7 +16,10 @@ macro_rules! both {
     };
 }
 
-both!(a_complaint_goes_from_the_contractor_to_the_ward);
+both!(
+    a_complaint_goes_from_the_contractor_to_the_ward,
+    the_menu_offers_only_designated_work
+);
 
 /// The number after the last `marker` in `body`.
 fn last_id_after(body: &str, marker: &str) -> String {
@@ -149,4 +152,32 @@ async fn a_complaint_goes_from_the_contractor_to_the_ward(s: TestServer) {
     assert!(!w.body.contains("受付で名前を読み上げられた"));
     // The contractor has no way into the ward's record.
     assert_eq!(c.get("/ward/complaints").await.status, 404);
+}
+
+/// The menu is built from the user's designations: the desk for the desk's
+/// operator, the ledger entry for its operators, neither for a caller.
+async fn the_menu_offers_only_designated_work(s: TestServer) {
+    let menu = |body: &str, href: &str| body.contains(&format!("<a href=\"{href}\""));
+    for (login, desk, tainou) in [
+        ("tdi-uketsuke", true, false),
+        ("tdi-sekinin", true, false),
+        ("kdn-nyuryoku1", false, true),
+        ("mirai-denwa", false, false),
+        ("mirai-sekinin", false, false),
+        ("wh-shukei", false, false),
+    ] {
+        let mut c = s.signed_in(login).await;
+        let home = c.get("/dashboard").await;
+        assert_eq!(home.status, 200);
+        assert_eq!(menu(&home.body, "/desk"), desk, "{login}: 問合せ窓口");
+        assert_eq!(
+            menu(&home.body, "/tainou"),
+            tainou,
+            "{login}: 滞納整理票の入力"
+        );
+        assert!(menu(&home.body, "/complaints"), "{login}: 苦情の記録");
+    }
+    let mut ward = s.signed_in("hokenshi").await;
+    let home = ward.get("/dashboard").await;
+    assert!(!menu(&home.body, "/complaints") && menu(&home.body, "/ward/complaints"));
 }

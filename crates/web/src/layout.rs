@@ -50,14 +50,19 @@ impl Layout {
             nav.push(("/ward/complaints", "苦情処理簿"));
             nav.push(("/ward/tainou", "世帯台帳"));
         }
-        if matches!(role, Role::Handler | Role::ContractorResponsible) {
+        // Only the workplaces the user is designated for; the pages and the
+        // service still decide every operation.
+        if s.work.desk {
             nav.push(("/desk", "問合せ窓口"));
-            // Like the desk: /tainou says so when the user has no entry work.
-            nav.push(("/tainou", "滞納整理票の入力"));
-            nav.push(("/complaints", "苦情の記録"));
+            if role == Role::ContractorResponsible {
+                nav.push(("/desk/queue", "窓口の確認・再発行"));
+            }
         }
-        if role == Role::ContractorResponsible {
-            nav.push(("/desk/queue", "窓口の確認・再発行"));
+        if s.work.tainou {
+            nav.push(("/tainou", "滞納整理票の入力"));
+        }
+        if s.work.any {
+            nav.push(("/complaints", "苦情の記録"));
         }
 
         // The 責任者 answers for the visit lists' 授受簿 and alarms; a

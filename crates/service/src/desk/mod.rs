@@ -284,6 +284,15 @@ fn inquiry_aad(contract: i64, seal_ref: &str, part: &str) -> Vec<u8> {
     format!("desk/{contract}/{seal_ref}/{part}").into_bytes()
 }
 
+/// What makes a purpose a desk: the items the desk works on (the voucher
+/// number to re-issue, the screening kinds to add).
+pub(crate) fn desk_items() -> itaku_core::ItemSet {
+    let mut s = itaku_core::ItemSet::new();
+    s.insert(Item::JushinkenNo);
+    s.insert(Item::GanKenshinShurui);
+    s
+}
+
 pub(crate) fn ward_aad(table: &str, seal_ref: &str, part: &str) -> Vec<u8> {
     format!("{table}/{seal_ref}/{part}").into_bytes()
 }

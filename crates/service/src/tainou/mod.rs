@@ -39,6 +39,11 @@ use itaku_core::{Item, ItemSet};
 
 /// What the entry purpose must allow: the seven items, the amount and the
 /// 記号番号 printed on the page (to match screen and paper).
+/// The entry purpose's items, as a set (what makes a purpose 滞納整理票 entry).
+pub(crate) fn entry_items() -> ItemSet {
+    set(&ENTRY_ITEMS)
+}
+
 pub const ENTRY_ITEMS: [Item; 9] = [
     Item::NofuKosho,
     Item::SeikatsuJokyo,
