@@ -300,7 +300,11 @@ pub async fn send(
         }
     };
     let actor = a.actor();
-    let mut out: Vec<u8> = Vec::new();
+    // Spooled to an unnamed temporary file (already unlinked, gone when
+    // closed) and streamed from there: a package of a whole list is as big
+    // as the list, and only ciphertext ever reaches the disk.
+    let spool = tempfile::tempfile().map_err(|e| WebError::Service(ServiceError::Internal(e.to_string())))?;
+    let mut out = std::io::BufWriter::with_capacity(256 * 1024, spool);
     let sent = if ward {
         let list = match f.list.as_deref().map(str::trim).map(str::parse::<i64>) {
             Some(Ok(l)) => l,
@@ -327,6 +331,7 @@ pub async fn send(
         Err(e) => return refused(&st, &a, Some(f.contract), e).await,
     };
     let kind = if ward { "provision" } else { "return" };
+    let body = spooled_body(out).map_err(|e| WebError::Service(ServiceError::Internal(e.to_string())))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
@@ -342,9 +347,20 @@ pub async fn send(
                 sent.package_id.clone(),
             ),
         ],
-        out,
+        body,
     )
         .into_response())
+}
+
+/// The spooled package from its start, as a streamed response body.
+fn spooled_body(out: std::io::BufWriter<std::fs::File>) -> std::io::Result<axum::body::Body> {
+    use std::io::Seek;
+    let mut file = out.into_inner().map_err(|e| e.into_error())?;
+    file.rewind()?;
+    let file = tokio::fs::File::from_std(file);
+    Ok(axum::body::Body::from_stream(
+        tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024),
+    ))
 }
 
 /// An upload as it arrived: the form's fields and the file, on disk.
