@@ -17,7 +17,10 @@ macro_rules! both {
     };
 }
 
-both!(double_entry_over_http_reaches_the_household_history);
+both!(
+    double_entry_over_http_reaches_the_household_history,
+    ward_staff_write_the_ledger_from_its_page
+);
 
 fn after<'a>(body: &'a str, needle: &str) -> Option<&'a str> {
     let i = body.find(needle)? + needle.len();
@@ -202,4 +205,157 @@ async fn double_entry_over_http_reaches_the_household_history(s: TestServer) {
     let js = op1.get("/assets/tainou.js").await;
     assert_eq!(js.status, 200);
     assert!(js.body.contains("requestSubmit"));
+}
+
+/// The ledger page's own forms: an entry (refused with the reason for an
+/// impossible date), its correction (the old one kept and marked), a
+/// payment (refused above the year's assessment), a plan (refused when the
+/// schedule does not add up). Operators cannot post to them.
+async fn ward_staff_write_the_ledger_from_its_page(s: TestServer) {
+    let mut ward = s.signed_in("kokuho-seiri").await;
+    // The demo's first household (記号番号 11-100037).
+    let hits = ward.get("/ward/tainou?q=11-100037").await;
+    let link = after(&hits.body, "<td><a href=\"").unwrap().to_owned();
+    let page = ward.get(&link).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("交渉経過を記録する"));
+    assert!(!page.body.contains("style="));
+    let entries = format!("{link}/entries");
+
+    let bad = ward
+        .post_form(
+            &entries,
+            &[
+                ("date", "R8.2.30"),
+                ("kind", "02"),
+                ("item0", "電話で納付を依頼"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 303);
+    let shown = ward.get(bad.location().unwrap()).await;
+    assert!(shown.body.contains("id=\"form-error\""), "{}", shown.body);
+    assert!(!shown.body.contains("電話で納付を依頼"));
+
+    let ok = ward
+        .post_form(
+            &entries,
+            &[
+                ("date", "R8.11.20"),
+                ("kind", "02"),
+                ("item0", "電話で納付を依頼した"),
+            ],
+        )
+        .await;
+    let shown = ward.get(ok.location().unwrap()).await;
+    assert!(
+        shown.body.contains("交渉経過を記録しました"),
+        "{}",
+        shown.body
+    );
+    assert!(shown.body.contains("電話で納付を依頼した"));
+    let marker = "/entries/";
+    let tail = shown
+        .body
+        .rsplit("電話で納付を依頼した")
+        .nth(1)
+        .unwrap_or("");
+    let _ = tail;
+    // The new entry's correction form: the last one on the page whose
+    // prefilled item is the text just written.
+    let form_at = shown
+        .body
+        .find("value=\"電話で納付を依頼した\"")
+        .expect("the correction form, prefilled");
+    let action_start = shown.body[..form_at].rfind(marker).unwrap() + marker.len();
+    let entry: String = shown.body[action_start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let fixed = ward
+        .post_form(
+            &format!("{entries}/{entry}/correct"),
+            &[
+                ("date", "R8.11.21"),
+                ("kind", "02"),
+                ("item0", "電話で分割納付を案内した"),
+            ],
+        )
+        .await;
+    let shown = ward.get(fixed.location().unwrap()).await;
+    assert!(shown.body.contains("を訂正しました"), "{}", shown.body);
+    assert!(shown.body.contains("電話で分割納付を案内した"));
+    assert!(
+        shown.body.contains("電話で納付を依頼した"),
+        "the old entry stays"
+    );
+    assert!(shown.body.contains("訂正済み"));
+
+    // Payments: above the assessment is refused; a small one is recorded.
+    let year = after(&shown.body, "id=\"payment-year\"><option value=\"")
+        .unwrap()
+        .to_owned();
+    let payments = format!("{link}/payments");
+    let too_much = ward
+        .post_form(
+            &payments,
+            &[
+                ("fiscal_year", &year),
+                ("paid_on", "R8.11.20"),
+                ("amount", "99999999"),
+            ],
+        )
+        .await;
+    assert!(decode(too_much.location().unwrap()).contains("賦課額"));
+    let paid = ward
+        .post_form(
+            &payments,
+            &[
+                ("fiscal_year", &year),
+                ("paid_on", "R8.11.20"),
+                ("amount", "１"),
+            ],
+        )
+        .await;
+    assert!(decode(paid.location().unwrap()).contains("納付を記録しました"));
+
+    // Plans: the schedule must add up to the agreed total.
+    let plans = format!("{link}/plans");
+    let wrong = ward
+        .post_form(
+            &plans,
+            &[
+                ("agreed_on", "R8.11.20"),
+                ("total", "30000"),
+                ("due_on_0", "R8.12.25"),
+                ("due_amount_0", "10000"),
+                ("due_on_1", "R9.1.25"),
+                ("due_amount_1", "10000"),
+            ],
+        )
+        .await;
+    assert!(decode(wrong.location().unwrap()).contains("一致しません"));
+    let right = ward
+        .post_form(
+            &plans,
+            &[
+                ("agreed_on", "R8.11.20"),
+                ("total", "20000"),
+                ("due_on_0", "R8.12.25"),
+                ("due_amount_0", "10000"),
+                ("due_on_1", "R9.1.25"),
+                ("due_amount_1", "10000"),
+            ],
+        )
+        .await;
+    let shown = ward.get(right.location().unwrap()).await;
+    assert!(shown.body.contains("分割納付の誓約を登録しました"));
+    assert!(shown.body.contains("誓約額 20,000円"), "{}", shown.body);
+
+    // An entry operator cannot write the ledger.
+    let mut op = s.signed_in("kdn-nyuryoku1").await;
+    let r = op
+        .post_form(&entries, &[("date", "R8.11.20"), ("kind", "02")])
+        .await;
+    assert!(r.status == 403 || r.status == 404, "{}", r.status);
 }

@@ -303,7 +303,8 @@ pub async fn send(
     // Spooled to an unnamed temporary file (already unlinked, gone when
     // closed) and streamed from there: a package of a whole list is as big
     // as the list, and only ciphertext ever reaches the disk.
-    let spool = tempfile::tempfile().map_err(|e| WebError::Service(ServiceError::Internal(e.to_string())))?;
+    let spool = tempfile::tempfile()
+        .map_err(|e| WebError::Service(ServiceError::Internal(e.to_string())))?;
     let mut out = std::io::BufWriter::with_capacity(256 * 1024, spool);
     let sent = if ward {
         let list = match f.list.as_deref().map(str::trim).map(str::parse::<i64>) {
@@ -331,7 +332,8 @@ pub async fn send(
         Err(e) => return refused(&st, &a, Some(f.contract), e).await,
     };
     let kind = if ward { "provision" } else { "return" };
-    let body = spooled_body(out).map_err(|e| WebError::Service(ServiceError::Internal(e.to_string())))?;
+    let body =
+        spooled_body(out).map_err(|e| WebError::Service(ServiceError::Internal(e.to_string())))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_owned()),

@@ -23,6 +23,7 @@ mod signin;
 mod tainou;
 mod tainou_entry;
 mod tainou_settle;
+mod tainou_ward;
 mod visits;
 mod ward_codes;
 mod ward_common;

@@ -14,7 +14,9 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use itaku_service::tainou::{yen, BatchView, EntryView, HouseholdSummary, LedgerView, SEVEN};
+use itaku_service::tainou::{
+    yen, BatchView, EntryKind, EntryView, HouseholdSummary, LedgerView, SEVEN,
+};
 use itaku_service::ServiceError;
 use serde::Deserialize;
 
@@ -35,6 +37,7 @@ pub fn routes() -> Router<AppState> {
             post(close_batch),
         )
         .merge(super::tainou_entry::routes())
+        .merge(super::tainou_ward::routes())
         .merge(super::tainou_settle::routes())
 }
 
@@ -99,6 +102,11 @@ pub(crate) struct HistoryRow {
     pub e: EntryView,
     pub date: String,
     pub kind: String,
+    pub kind_code: &'static str,
+    /// The amount as typed back into the correction form (digits only).
+    pub amount_digits: String,
+    /// The seven items' values in `item0`… order (blank ones included).
+    pub item_values: Vec<String>,
     pub amount: String,
     pub items: Vec<(&'static str, String)>,
 }
@@ -109,6 +117,9 @@ pub(crate) fn history_rows(entries: &[EntryView]) -> Vec<HistoryRow> {
         .map(|e| HistoryRow {
             date: itaku_jp::format_wareki(e.entry_on),
             kind: e.line.kind.label().to_owned(),
+            kind_code: e.line.kind.code(),
+            amount_digits: e.line.amount.map(|a| a.to_string()).unwrap_or_default(),
+            item_values: e.line.items.to_vec(),
             amount: e
                 .line
                 .amount
@@ -147,6 +158,15 @@ struct LedgerPage {
     plans: Vec<PlanRows>,
     history: Vec<HistoryRow>,
     held: Vec<itaku_service::tainou::HeldLedgerNote>,
+    /// For the forms: (code, label) of each kind of entry.
+    kinds: Vec<(&'static str, &'static str)>,
+    /// The seven items' labels, in the form's `item0`… order.
+    seven: Vec<&'static str>,
+    /// (fiscal year, label) with an assessment, newest first.
+    fiscal_years: Vec<(i32, String)>,
+    /// (plan id, label).
+    plan_options: Vec<(i64, String)>,
+    plan_rows: Vec<usize>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -165,6 +185,26 @@ async fn ledger(
     let l = st.svc.read_ledger(&a.actor(), id).await?;
     let held = st.svc.held_ledger_notes(&a.actor(), id).await?;
     let history = history_rows(&l.history);
+    let fiscal_years = l
+        .years
+        .iter()
+        .rev()
+        .map(|y| (y.fiscal_year, y.label.clone()))
+        .collect();
+    let plan_options = l
+        .plans
+        .iter()
+        .map(|p| {
+            (
+                p.id,
+                format!(
+                    "{} 誓約（{}）",
+                    itaku_jp::format_wareki(p.agreed_on),
+                    money(p.total)
+                ),
+            )
+        })
+        .collect();
     let years = l
         .years
         .iter()
@@ -202,6 +242,14 @@ async fn ledger(
         plans,
         history,
         held,
+        kinds: EntryKind::ALL
+            .iter()
+            .map(|k| (k.code(), k.label()))
+            .collect(),
+        seven: SEVEN.iter().map(|i| i.label()).collect(),
+        fiscal_years,
+        plan_options,
+        plan_rows: (0..super::tainou_ward::PLAN_ROWS).collect(),
         notice: f.notice,
         error: f.error,
     })?
