@@ -3,6 +3,7 @@
 //! accept; the few differences stay in this crate. Only `itaku-service` may
 //! depend on it (checked in CI).
 
+mod anketo;
 mod audit;
 mod calls;
 mod campaign;
@@ -24,6 +25,10 @@ mod transfer;
 mod tx;
 mod visits;
 
+pub use anketo::{
+    AnketoReturnRow, ApprovalRow, ChoiceRow, NewQuestion, QuestionRow, QuestionnaireRow, ResponseRow,
+    SheetKeyingRow, SheetRow,
+};
 pub use audit::{AuditCheckpointRow, AuditFilter, AuditRow, NewAuditEntry};
 pub use calls::{CallAttemptRow, CallPlanRow, CallTargetRow, NewCallAttempt, TargetUpdate};
 pub use campaign::{
