@@ -284,10 +284,7 @@ impl Tx {
     /// Cryptographic erase of one questionnaire: its wrapped key is gone.
     pub async fn destroy_questionnaire_key(&mut self, id: i64) -> Result<()> {
         let sql = self.sql("UPDATE anketo_questionnaires SET wrapped_key = NULL WHERE id = $1");
-        sqlx::query(&sql)
-            .bind(id)
-            .execute(&mut *self.inner)
-            .await?;
+        sqlx::query(&sql).bind(id).execute(&mut *self.inner).await?;
         Ok(())
     }
 
@@ -353,7 +350,9 @@ impl Tx {
 
     pub async fn question(&mut self, id: i64) -> Result<Option<QuestionRow>> {
         let sql = self
-            .sql(&format!("SELECT {QN_COLS} FROM anketo_questions WHERE id = $1"))
+            .sql(&format!(
+                "SELECT {QN_COLS} FROM anketo_questions WHERE id = $1"
+            ))
             .into_owned();
         Ok(sqlx::query_as(&sql)
             .bind(id)
@@ -380,16 +379,10 @@ impl Tx {
             let sql = self
                 .sql(&format!("DELETE FROM {t} WHERE question_id = $1"))
                 .into_owned();
-            sqlx::query(&sql)
-                .bind(id)
-                .execute(&mut *self.inner)
-                .await?;
+            sqlx::query(&sql).bind(id).execute(&mut *self.inner).await?;
         }
         let sql = self.sql("DELETE FROM anketo_questions WHERE id = $1");
-        sqlx::query(&sql)
-            .bind(id)
-            .execute(&mut *self.inner)
-            .await?;
+        sqlx::query(&sql).bind(id).execute(&mut *self.inner).await?;
         Ok(())
     }
 
@@ -501,7 +494,11 @@ impl Tx {
         Ok(n > 0)
     }
 
-    pub async fn sheet(&mut self, questionnaire_id: i64, sheet_no: i64) -> Result<Option<SheetRow>> {
+    pub async fn sheet(
+        &mut self,
+        questionnaire_id: i64,
+        sheet_no: i64,
+    ) -> Result<Option<SheetRow>> {
         let sql = self
             .sql(&format!(
                 "SELECT {S_COLS} FROM anketo_sheets WHERE questionnaire_id = $1 AND sheet_no = $2"
@@ -662,7 +659,11 @@ impl Tx {
         Ok(id)
     }
 
-    pub async fn set_anketo_return_certificate(&mut self, id: i64, certificate: &str) -> Result<()> {
+    pub async fn set_anketo_return_certificate(
+        &mut self,
+        id: i64,
+        certificate: &str,
+    ) -> Result<()> {
         let sql = self.sql("UPDATE anketo_returns SET certificate = $1 WHERE id = $2");
         sqlx::query(&sql)
             .bind(certificate)

@@ -26,8 +26,8 @@ mod tx;
 mod visits;
 
 pub use anketo::{
-    AnketoReturnRow, ApprovalRow, ChoiceRow, NewQuestion, QuestionRow, QuestionnaireRow, ResponseRow,
-    SheetKeyingRow, SheetRow,
+    AnketoReturnRow, ApprovalRow, ChoiceRow, NewQuestion, QuestionRow, QuestionnaireRow,
+    ResponseRow, SheetKeyingRow, SheetRow,
 };
 pub use audit::{AuditCheckpointRow, AuditFilter, AuditRow, NewAuditEntry};
 pub use calls::{CallAttemptRow, CallPlanRow, CallTargetRow, NewCallAttempt, TargetUpdate};

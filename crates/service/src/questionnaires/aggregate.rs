@@ -334,6 +334,9 @@ mod tests {
         assert_eq!(c[2], CountCell::Small);
         assert_eq!(c[0], CountCell::Shown(10));
         assert_eq!(c[3], CountCell::Shown(8));
-        assert_eq!(suppress_line(&[6, 9], 5), vec![CountCell::Shown(6), CountCell::Shown(9)]);
+        assert_eq!(
+            suppress_line(&[6, 9], 5),
+            vec![CountCell::Shown(6), CountCell::Shown(9)]
+        );
     }
 }

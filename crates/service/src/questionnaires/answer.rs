@@ -222,8 +222,12 @@ impl Service {
         let mut op = self
             .begin(
                 actor,
-                OpRequest::new(Action::Write, Scope::Contract(cid), "questionnaire_response")
-                    .items(super::build::anketo_items()),
+                OpRequest::new(
+                    Action::Write,
+                    Scope::Contract(cid),
+                    "questionnaire_response",
+                )
+                .items(super::build::anketo_items()),
             )
             .await?;
         let (q, def) = super::load(&mut op, questionnaire_id, Some(cid.0)).await?;

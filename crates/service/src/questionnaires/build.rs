@@ -35,9 +35,13 @@ pub struct NewQuestionSpec {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum PublishOutcome {
-    Published { version: i64 },
+    Published {
+        version: i64,
+    },
     /// Flagged questions without the ward's approval (their numbers).
-    AwaitingApproval { questions: Vec<usize> },
+    AwaitingApproval {
+        questions: Vec<usize>,
+    },
 }
 
 pub(crate) fn anketo_items() -> ItemSet {
@@ -108,8 +112,11 @@ impl Service {
                 &who,
             )
             .await?;
-        op.finish(&[], &format!("questionnaire {id} created ({})", mode.code()))
-            .await?;
+        op.finish(
+            &[],
+            &format!("questionnaire {id} created ({})", mode.code()),
+        )
+        .await?;
         Ok(id)
     }
 
@@ -285,7 +292,9 @@ impl Service {
             )));
         }
         if view.questions.is_empty() {
-            return Err(ServiceError::Invalid("質問を 1 問以上作ってください".into()));
+            return Err(ServiceError::Invalid(
+                "質問を 1 問以上作ってください".into(),
+            ));
         }
         let now = op.now_ts();
         let awaiting: Vec<usize> = view.awaiting().iter().map(|q| q.number).collect();
@@ -295,7 +304,10 @@ impl Service {
                 .await?;
             op.finish(
                 &[],
-                &format!("questionnaire {}: awaiting ward approval of {awaiting:?}", q.id),
+                &format!(
+                    "questionnaire {}: awaiting ward approval of {awaiting:?}",
+                    q.id
+                ),
             )
             .await?;
             return Ok(PublishOutcome::AwaitingApproval {

@@ -100,7 +100,11 @@ impl SignedQuestionnaireCertificate {
                 c.deleted_responses,
                 c.deleted_sheets,
                 c.deleted_keyings,
-                if c.deleted_aggregate { "削除" } else { "なし" }
+                if c.deleted_aggregate {
+                    "削除"
+                } else {
+                    "なし"
+                }
             ),
             format!(
                 "方法: 暗号消去（このアンケート専用の鍵 {} を {} に破棄）＋削除",
@@ -108,7 +112,11 @@ impl SignedQuestionnaireCertificate {
                 crate::time::jst_display(&c.key_destroyed_at)
             ),
             format!("空き領域: {}", c.purge),
-            format!("発行: {}（{}）", crate::time::jst_display(&c.issued_at), c.operator),
+            format!(
+                "発行: {}（{}）",
+                crate::time::jst_display(&c.issued_at),
+                c.operator
+            ),
             format!(
                 "監査ログ: 第 {} 件 {}",
                 c.audit_checkpoint.seq, c.audit_checkpoint.hash

@@ -135,7 +135,10 @@ pub fn aggregate_csv(a: &Aggregate, tabs: &[CrossTab]) -> Result<Vec<u8>> {
     for q in &a.questions {
         line(vec![], &mut out);
         line(
-            vec![format!("問{} {}", q.number, q.text), format!("回答 {}人", q.answered)],
+            vec![
+                format!("問{} {}", q.number, q.text),
+                format!("回答 {}人", q.answered),
+            ],
             &mut out,
         );
         if q.rows.is_empty() {
@@ -145,13 +148,19 @@ pub fn aggregate_csv(a: &Aggregate, tabs: &[CrossTab]) -> Result<Vec<u8>> {
             }
             if q.texts_withheld > 0 {
                 line(
-                    vec![format!("（配慮を要する語を含む {}件は掲載しません）", q.texts_withheld)],
+                    vec![format!(
+                        "（配慮を要する語を含む {}件は掲載しません）",
+                        q.texts_withheld
+                    )],
                     &mut out,
                 );
             }
             continue;
         }
-        line(vec!["選択肢".into(), "件数".into(), "割合".into()], &mut out);
+        line(
+            vec!["選択肢".into(), "件数".into(), "割合".into()],
+            &mut out,
+        );
         for r in question_table(q, a.threshold) {
             line(r, &mut out);
         }
@@ -162,7 +171,10 @@ pub fn aggregate_csv(a: &Aggregate, tabs: &[CrossTab]) -> Result<Vec<u8>> {
     for t in tabs {
         line(vec![], &mut out);
         line(
-            vec![format!("クロス集計 問{} × 問{}", t.row_question, t.column_question)],
+            vec![format!(
+                "クロス集計 問{} × 問{}",
+                t.row_question, t.column_question
+            )],
             &mut out,
         );
         let mut head = vec![String::new()];
@@ -189,7 +201,11 @@ impl Service {
             if let Some(m) = q.mean {
                 lines.push(format!("平均 {m:.2}"));
             }
-            lines.extend(q.texts.iter().map(|t| format!("・{}", t.replace('\n', " "))));
+            lines.extend(
+                q.texts
+                    .iter()
+                    .map(|t| format!("・{}", t.replace('\n', " "))),
+            );
             if q.texts_withheld > 0 {
                 lines.push(format!(
                     "（配慮を要する語を含む {}件は掲載しません）",

@@ -21,7 +21,9 @@ mod give_back;
 mod paper;
 mod report;
 
-pub use aggregate::{aggregate, cross_tab, Aggregate, CountCell, CountRow, CrossTab, QuestionAggregate};
+pub use aggregate::{
+    aggregate, cross_tab, Aggregate, CountCell, CountRow, CrossTab, QuestionAggregate,
+};
 pub use answer::{check_answers, shown, AnswerProblem, RawAnswers};
 pub use build::{NewQuestionSpec, PublishOutcome};
 pub use certificate::{QuestionnaireErasureCertificate, SignedQuestionnaireCertificate};
@@ -204,7 +206,10 @@ impl QuestionnaireView {
         matches!(self.status.as_str(), "draft" | "awaiting_approval")
     }
     pub fn awaiting(&self) -> Vec<&QuestionView> {
-        self.questions.iter().filter(|q| q.needs_approval()).collect()
+        self.questions
+            .iter()
+            .filter(|q| q.needs_approval())
+            .collect()
     }
     pub fn question(&self, id: i64) -> Option<&QuestionView> {
         self.questions.iter().find(|q| q.id == id)
@@ -279,9 +284,10 @@ pub(crate) fn flag_labels(codes: &str) -> Vec<String> {
 impl Service {
     /// The questionnaire's data key (refused once destroyed).
     pub(crate) fn questionnaire_key(&self, q: &QuestionnaireRow) -> Result<DataKey> {
-        let wrapped = q.wrapped_key.as_deref().ok_or_else(|| {
-            ServiceError::Conflict("このアンケートは返却・消去済みです".into())
-        })?;
+        let wrapped = q
+            .wrapped_key
+            .as_deref()
+            .ok_or_else(|| ServiceError::Conflict("このアンケートは返却・消去済みです".into()))?;
         Ok(DataKey::unwrap(
             &self.inner.master,
             &key_aad(q.contract_id, &q.token),

@@ -254,10 +254,9 @@ impl Service {
         let aad = answers_aad(q.id, &format!("sheet/{sheet_no}"));
         let ks = op.tx.sheet_keyings(s.id).await?;
         let get = |pass: i64| -> Result<Answers> {
-            let k = ks
-                .iter()
-                .find(|k| k.pass == pass)
-                .ok_or_else(|| ServiceError::Internal(format!("用紙 {sheet_no} の入力が欠けています")))?;
+            let k = ks.iter().find(|k| k.pass == pass).ok_or_else(|| {
+                ServiceError::Internal(format!("用紙 {sheet_no} の入力が欠けています"))
+            })?;
             open_json(&key, &aad, &k.answers)
         };
         let (a, b) = (get(1)?, get(2)?);
