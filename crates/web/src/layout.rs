@@ -48,11 +48,13 @@ impl Layout {
             nav.push(("/exchange", "パッケージ"));
             nav.push(("/ward/desk", "苦情・住所変更"));
             nav.push(("/ward/tainou", "世帯台帳"));
+            nav.push(("/ward/questionnaires", "アンケートの承認"));
         }
         if matches!(role, Role::Handler | Role::ContractorResponsible) {
             nav.push(("/desk", "問合せ窓口"));
             // Like the desk: /tainou says so when the user has no entry work.
             nav.push(("/tainou", "滞納整理票の入力"));
+            nav.push(("/questionnaires", "アンケート"));
         }
         if role == Role::ContractorResponsible {
             nav.push(("/desk/queue", "窓口の確認・再発行"));

@@ -10,6 +10,9 @@ mod admin_retention;
 mod admin_schedule;
 mod admin_users;
 mod analysis;
+mod anketo;
+mod anketo_entry;
+mod anketo_public;
 mod audit;
 mod calls;
 mod campaigns;
@@ -189,6 +192,9 @@ pub fn routes() -> Router<AppState> {
         .merge(desk::routes())
         .merge(ward_desk::routes())
         .merge(tainou::routes())
+        .merge(anketo::routes())
+        .merge(anketo_entry::routes())
+        .merge(anketo_public::routes())
 }
 
 pub fn render(t: &impl Template) -> Result<Html<String>, WebError> {
