@@ -17,8 +17,8 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use itaku_core::ContractId;
 use itaku_service::questionnaires::{
-    aggregate_svg, CountCell, Mode, QuestionAggregate, NewQuestionSpec, PublishOutcome, QuestionnaireView, Results,
-    DEFAULT_THRESHOLD,
+    aggregate_svg, CountCell, Mode, NewQuestionSpec, PublishOutcome, QuestionAggregate,
+    QuestionnaireView, Results, DEFAULT_THRESHOLD,
 };
 use itaku_service::{Actor, ServiceError};
 use serde::Deserialize;
@@ -242,7 +242,10 @@ async fn act(
     Path((contract, purpose, id, act)): Path<(i64, String, i64, String)>,
     Form(f): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let csrf = f.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str());
+    let csrf = f
+        .iter()
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.as_str());
     a.check_csrf(csrf)?;
     let h = here(&a, contract, &purpose);
     let r = match act.as_str() {
@@ -432,10 +435,9 @@ async fn pdf(
         .await?;
     // Typesetting takes a while: off the workers that answer other requests.
     let svc = st.svc.clone();
-    let pdf =
-        tokio::task::spawn_blocking(move || svc.aggregate_pdf(&r.aggregate, &r.cross_tabs))
-            .await
-            .map_err(|e| ServiceError::Internal(format!("anketo pdf task: {e}")))??;
+    let pdf = tokio::task::spawn_blocking(move || svc.aggregate_pdf(&r.aggregate, &r.cross_tabs))
+        .await
+        .map_err(|e| ServiceError::Internal(format!("anketo pdf task: {e}")))??;
     Ok(attachment(
         "application/pdf",
         format!("anketo-{id}.pdf"),

@@ -68,10 +68,9 @@ async fn entry(
     let h = here(&a, contract, &purpose);
     let q = st.svc.questionnaire(&h.actor, id).await?;
     let sheets = st.svc.questionnaire_sheets(&h.actor, id).await?;
-    let next_sheet = f
-        .q
-        .parse()
-        .unwrap_or_else(|_| sheets.iter().map(|s| s.sheet_no).max().unwrap_or(0) + 1);
+    let next_sheet =
+        f.q.parse()
+            .unwrap_or_else(|_| sheets.iter().map(|s| s.sheet_no).max().unwrap_or(0) + 1);
     Ok(render(&EntryPage {
         layout: layout(&a),
         base: h.base,
@@ -102,7 +101,9 @@ async fn key(
         .key_sheet(&h.actor, id, sheet, &raw_answers(&form))
         .await
         .map(|o| match o.state {
-            "waiting" => format!("用紙 {sheet} の1回目を保存しました。2回目は別の担当者が入力します。"),
+            "waiting" => {
+                format!("用紙 {sheet} の1回目を保存しました。2回目は別の担当者が入力します。")
+            }
             "agreed" => format!("用紙 {sheet} は1回目と一致し、登録しました。"),
             _ => format!(
                 "用紙 {sheet} は1回目と {} 問違います。第三者の照合を待ちます。",

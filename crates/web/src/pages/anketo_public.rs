@@ -70,7 +70,10 @@ async fn form(
     ctx: Ctx,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    let q = st.svc.public_questionnaire(&anonymous(&ctx), &token).await?;
+    let q = st
+        .svc
+        .public_questionnaire(&anonymous(&ctx), &token)
+        .await?;
     Ok(render(&PublicPage {
         layout: Layout::anonymous(&ctx.request_id),
         q,
