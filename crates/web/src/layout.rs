@@ -54,7 +54,6 @@ impl Layout {
             nav.push(("/desk", "問合せ窓口"));
             // Like the desk: /tainou says so when the user has no entry work.
             nav.push(("/tainou", "滞納整理票の入力"));
-            nav.push(("/questionnaires", "アンケート"));
         }
         if role == Role::ContractorResponsible {
             nav.push(("/desk/queue", "窓口の確認・再発行"));
