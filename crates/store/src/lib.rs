@@ -4,6 +4,7 @@
 //! depend on it (checked in CI).
 
 mod anketo;
+mod anketo_answers;
 mod audit;
 mod calls;
 mod campaign;
@@ -25,10 +26,8 @@ mod transfer;
 mod tx;
 mod visits;
 
-pub use anketo::{
-    AnketoReturnRow, ApprovalRow, ChoiceRow, NewQuestion, QuestionRow, QuestionnaireRow,
-    ResponseRow, SheetKeyingRow, SheetRow,
-};
+pub use anketo::{ApprovalRow, ChoiceRow, NewQuestion, QuestionRow, QuestionnaireRow};
+pub use anketo_answers::{AnketoReturnRow, ResponseRow, SheetKeyingRow, SheetRow};
 pub use audit::{AuditCheckpointRow, AuditFilter, AuditRow, NewAuditEntry};
 pub use calls::{CallAttemptRow, CallPlanRow, CallTargetRow, NewCallAttempt, TargetUpdate};
 pub use campaign::{

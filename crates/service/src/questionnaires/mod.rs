@@ -13,6 +13,7 @@
 
 mod aggregate;
 mod answer;
+mod approval;
 mod build;
 mod certificate;
 pub mod demo;

@@ -13,6 +13,7 @@ mod analysis;
 mod anketo;
 mod anketo_entry;
 mod anketo_public;
+mod anketo_results;
 mod audit;
 mod calls;
 mod campaigns;
@@ -195,6 +196,7 @@ pub fn routes() -> Router<AppState> {
         .merge(anketo::routes())
         .merge(anketo_entry::routes())
         .merge(anketo_public::routes())
+        .merge(anketo_results::routes())
 }
 
 pub fn render(t: &impl Template) -> Result<Html<String>, WebError> {
