@@ -60,6 +60,8 @@ pub struct WorkMenu {
     pub tainou: bool,
     /// A purpose of seed 003's seminar job.
     pub seminars: bool,
+    /// A purpose with アンケート (questionnaires).
+    pub anketo: bool,
     /// Any designation at all (the complaints record is every contract's).
     pub any: bool,
 }
@@ -75,6 +77,7 @@ impl WorkMenu {
             m.desk |= desk.is_subset(&items);
             m.tainou |= tainou.is_subset(&items);
             m.seminars |= job == crate::seminars::JOB_CODE;
+            m.anketo |= items.contains(itaku_core::Item::Anketo);
         }
         Ok(m)
     }

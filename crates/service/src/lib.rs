@@ -33,6 +33,7 @@ mod op;
 mod persons;
 mod policy_cache;
 mod printing;
+pub mod questionnaires;
 mod render;
 mod results;
 mod retention;

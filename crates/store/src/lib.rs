@@ -3,6 +3,8 @@
 //! accept; the few differences stay in this crate. Only `itaku-service` may
 //! depend on it (checked in CI).
 
+mod anketo;
+mod anketo_answers;
 mod audit;
 mod calls;
 mod campaign;
@@ -25,6 +27,8 @@ mod transfer;
 mod tx;
 mod visits;
 
+pub use anketo::{ApprovalRow, ChoiceRow, NewQuestion, QuestionRow, QuestionnaireRow};
+pub use anketo_answers::{AnketoReturnRow, ResponseRow, SheetKeyingRow, SheetRow};
 pub use audit::{AuditCheckpointRow, AuditFilter, AuditRow, NewAuditEntry};
 pub use calls::{CallAttemptRow, CallPlanRow, CallTargetRow, NewCallAttempt, TargetUpdate};
 pub use campaign::{

@@ -176,6 +176,11 @@ async fn the_menu_offers_only_designated_work(s: TestServer) {
             "{login}: 滞納整理票の入力"
         );
         assert!(menu(&home.body, "/complaints"), "{login}: 苦情の記録");
+        assert_eq!(
+            menu(&home.body, "/questionnaires"),
+            login == "wh-shukei",
+            "{login}: アンケート"
+        );
     }
     let mut ward = s.signed_in("hokenshi").await;
     let home = ward.get("/dashboard").await;

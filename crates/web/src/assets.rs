@@ -24,6 +24,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/tainou.js"),
     ),
     (
+        "anketo.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/anketo.js"),
+    ),
+    (
         "htmx.min.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/htmx.min.js"),

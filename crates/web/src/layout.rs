@@ -49,6 +49,7 @@ impl Layout {
             nav.push(("/ward/desk", "住所変更"));
             nav.push(("/ward/complaints", "苦情処理簿"));
             nav.push(("/ward/tainou", "世帯台帳"));
+            nav.push(("/ward/questionnaires", "アンケートの承認"));
         }
         // Only the workplaces the user is designated for; the pages and the
         // service still decide every operation.
@@ -60,6 +61,9 @@ impl Layout {
         }
         if s.work.tainou {
             nav.push(("/tainou", "滞納整理票の入力"));
+        }
+        if s.work.anketo {
+            nav.push(("/questionnaires", "アンケート"));
         }
         if s.work.any {
             nav.push(("/complaints", "苦情の記録"));

@@ -118,12 +118,19 @@ pub enum RetentionAction {
     /// a reason when it set the rule), then the contract's vault is erased
     /// and the certificate of erasure issued.
     ReturnThenErase,
+    /// Seed 003's 「アンケート集計後、アンケートを返却させ、集計結果は削除させる」:
+    /// the contract's aggregated questionnaires come back to the ward and
+    /// the contractor's responses and aggregate copy are erased (each
+    /// questionnaire's own key destroyed), each with its certificate. The
+    /// contract and its vault go on.
+    ReturnQuestionnaires,
 }
 
 impl RetentionAction {
     pub fn code(self) -> &'static str {
         match self {
             RetentionAction::ReturnThenErase => "return_then_erase",
+            RetentionAction::ReturnQuestionnaires => "return_questionnaires",
         }
     }
     pub fn label(self) -> &'static str {
@@ -131,11 +138,15 @@ impl RetentionAction {
             RetentionAction::ReturnThenErase => {
                 "返還を受けてから契約金庫を消去し、消去証明書を発行"
             }
+            RetentionAction::ReturnQuestionnaires => {
+                "集計済みアンケートを区へ返却し、受託者の回答・集計結果を消去して消去証明書を発行"
+            }
         }
     }
     pub fn parse(s: &str) -> Result<Self> {
         match s {
             "return_then_erase" => Ok(RetentionAction::ReturnThenErase),
+            "return_questionnaires" => Ok(RetentionAction::ReturnQuestionnaires),
             _ => Err(ServiceError::Internal(format!(
                 "unknown retention action {s}"
             ))),

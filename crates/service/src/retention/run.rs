@@ -41,6 +41,14 @@ impl Service {
         }
         match RetentionAction::parse(&rule.action)? {
             RetentionAction::ReturnThenErase => {}
+            RetentionAction::ReturnQuestionnaires => {
+                let r = self.return_questionnaires(sys, rule.contract_id).await?;
+                return Ok(serde_json::json!({
+                    "rule_id": rule.id,
+                    "contract_id": rule.contract_id,
+                    "questionnaires_returned": r.returned,
+                }));
+            }
         }
         let cid = rule.contract_id;
         let mut returned = None;

@@ -160,6 +160,8 @@ impl Service {
             )
             .await?;
         }
+        self.seed_questionnaires(sys, contract_id, sekinin_id, shukei_id)
+            .await?;
         Ok(SeminarDemo {
             job_id,
             contract_id,

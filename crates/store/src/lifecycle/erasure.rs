@@ -121,6 +121,16 @@ const WORK_ROWS_OF_CONTRACT: &[&str] = &[
     "FROM tainou_keyings WHERE contract_id = $1",
     "FROM tainou_pages WHERE contract_id = $1",
     "FROM tainou_batches WHERE contract_id = $1",
+    // Questionnaires (seed 003): keyings, sheets, responses (sealed with the
+    // questionnaire's key), then approvals, choices, questions and the
+    // questionnaires. What came back to the ward (anketo_returns) stays.
+    "FROM anketo_keyings WHERE contract_id = $1",
+    "FROM anketo_sheets WHERE contract_id = $1",
+    "FROM anketo_responses WHERE contract_id = $1",
+    "FROM anketo_approvals WHERE contract_id = $1",
+    "FROM anketo_choices WHERE contract_id = $1",
+    "FROM anketo_questions WHERE contract_id = $1",
+    "FROM anketo_questionnaires WHERE contract_id = $1",
 ];
 
 #[derive(Clone, Copy)]

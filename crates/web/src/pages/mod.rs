@@ -10,6 +10,10 @@ mod admin_retention;
 mod admin_schedule;
 mod admin_users;
 mod analysis;
+mod anketo;
+mod anketo_entry;
+mod anketo_public;
+mod anketo_results;
 mod audit;
 mod calls;
 mod campaigns;
@@ -192,6 +196,10 @@ pub fn routes() -> Router<AppState> {
         .merge(ward_desk::routes())
         .merge(complaints::routes())
         .merge(tainou::routes())
+        .merge(anketo::routes())
+        .merge(anketo_entry::routes())
+        .merge(anketo_public::routes())
+        .merge(anketo_results::routes())
 }
 
 pub fn render(t: &impl Template) -> Result<Html<String>, WebError> {
