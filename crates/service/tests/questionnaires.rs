@@ -618,6 +618,30 @@ async fn aggregation_done_returns_and_erases_with_a_certificate(postgres: bool) 
     // the key, and the audit log never held it.
     let audit = b.audit("questionnaire_response").await;
     assert!(audit.iter().all(|e| !e.reason.contains(canary)));
+    // The ward opens what came back: every answer, the canary included,
+    // its digest and certificate checked; an audited read.
+    let listed = b.svc.returned_questionnaires(&ward).await.unwrap();
+    assert!(listed.iter().any(|r| r.id == ret.id));
+    let opened = b
+        .svc
+        .returned_questionnaire(&ward, ret.id, 5)
+        .await
+        .unwrap();
+    assert!(opened.digest_ok && opened.certificate_ok);
+    assert_eq!(opened.aggregate.respondents, 7);
+    let texts: Vec<&String> = opened.texts.iter().flat_map(|t| &t.2).collect();
+    assert_eq!(texts.iter().filter(|t| t.as_str() == canary).count(), 6);
+    let audit = b.audit("questionnaire_return").await;
+    assert!(audit.iter().any(|e| e
+        .reason
+        .contains(&format!("questionnaire return {} opened", ret.id))));
+    // Only the ward: the contractor reaches neither the list nor the content.
+    assert!(b.svc.returned_questionnaires(&shukei).await.is_err());
+    assert!(b
+        .svc
+        .returned_questionnaire(&b.user("wh-sekinin").await, ret.id, 5)
+        .await
+        .is_err());
 }
 
 async fn the_demo_questionnaire_is_seeded(postgres: bool) {

@@ -315,4 +315,25 @@ impl Tx {
             .fetch_all(&mut *self.inner)
             .await?)
     }
+
+    /// One returned questionnaire, with its sealed content.
+    pub async fn anketo_return(&mut self, id: i64) -> Result<Option<AnketoReturnRow>> {
+        let sql = self.sql(
+            "SELECT id, questionnaire_id, contract_id, title, responses, digest, content, \
+             returned_at, certificate FROM anketo_returns WHERE id = $1",
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.inner)
+            .await?)
+    }
+
+    /// Every returned questionnaire, newest first (the ward's list).
+    pub async fn all_anketo_returns(&mut self) -> Result<Vec<AnketoReturnRow>> {
+        let sql = self.sql(
+            "SELECT id, questionnaire_id, contract_id, title, responses, digest, content, \
+             returned_at, certificate FROM anketo_returns ORDER BY id DESC",
+        );
+        Ok(sqlx::query_as(&sql).fetch_all(&mut *self.inner).await?)
+    }
 }

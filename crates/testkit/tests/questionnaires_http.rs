@@ -20,7 +20,7 @@ macro_rules! both {
     };
 }
 
-both!(questionnaires_over_http);
+both!(questionnaires_over_http, the_ward_opens_what_came_back);
 
 fn between<'a>(body: &'a str, start: &str, end: &str) -> &'a str {
     let i = body
@@ -185,4 +185,59 @@ async fn questionnaires_over_http(s: TestServer) {
     let mut uketsuke = s.signed_in("wh-uketsuke").await;
     let r = uketsuke.get(&base).await;
     assert!(r.status == 403 || r.status == 404, "{}", r.status);
+}
+
+/// The demo questionnaire closed and marked aggregated by the contractor;
+/// a week later the job returns it; the ward lists it, opens it (charts,
+/// every free-text answer, the digest and the certificate checked) and
+/// saves the certificate; the contractor cannot reach those pages.
+async fn the_ward_opens_what_came_back(s: TestServer) {
+    let cid = seminar(&s).await;
+    let base = format!("/c/{cid}/seminar_anketo/questionnaires");
+    let mut shukei = s.signed_in("wh-shukei").await;
+    let list = shukei.get(&base).await;
+    let demo = between(&list.body, &format!("href=\"{base}/"), "\"").to_owned();
+    for act in ["close", "done"] {
+        let r = shukei
+            .post_form(&format!("{base}/{demo}/do/{act}"), &[])
+            .await;
+        assert_eq!(r.status, 303, "{act}: {}", r.body);
+    }
+    s.clock.advance(chrono::Duration::days(8));
+    let r = s.svc.run_due_jobs("test").await.unwrap();
+    assert_eq!(r.done.len(), 1, "{r:?}");
+
+    let mut ward = s.signed_in("yotsuya").await;
+    let w = ward.get("/ward/questionnaires").await;
+    assert!(w.body.contains("href=\"/ward/questionnaires/returns\""));
+    let l = ward.get("/ward/questionnaires/returns").await;
+    assert_eq!(l.status, 200);
+    assert!(l.body.contains("参加者アンケート"), "{}", l.body);
+    let id = between(&l.body, "href=\"/ward/questionnaires/returns/", "\"").to_owned();
+    let page = ward
+        .get(&format!("/ward/questionnaires/returns/{id}"))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("id=\"certificate-ok\""), "{}", page.body);
+    assert!(page.body.contains("id=\"digest-ok\""));
+    assert!(page.body.contains("<svg"), "charts");
+    assert!(page.body.contains("自由記述"));
+    assert!(!page.body.contains("style="), "no inline style (CSP)");
+    let json = ward
+        .get(&format!(
+            "/ward/questionnaires/returns/{id}/certificate.json"
+        ))
+        .await;
+    assert_eq!(json.status, 200);
+    assert!(json.json()["signature"].is_string());
+
+    let mut shukei = s.signed_in("wh-shukei").await;
+    assert_eq!(shukei.get("/ward/questionnaires/returns").await.status, 404);
+    assert_eq!(
+        shukei
+            .get(&format!("/ward/questionnaires/returns/{id}"))
+            .await
+            .status,
+        404
+    );
 }

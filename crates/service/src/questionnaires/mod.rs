@@ -21,6 +21,7 @@ mod export;
 mod give_back;
 mod paper;
 mod report;
+mod returned;
 
 pub use aggregate::{
     aggregate, cross_tab, Aggregate, CountCell, CountRow, CrossTab, QuestionAggregate,
@@ -32,6 +33,7 @@ pub use export::{aggregate_csv, aggregate_svg};
 pub use give_back::{AnketoReturnView, QuestionnairesReturned};
 pub use paper::{KeyingOutcome, SheetDiff, SheetView};
 pub use report::Results;
+pub use returned::ReturnedQuestionnaire;
 
 use crate::error::{Result, ServiceError};
 use crate::op::Op;
@@ -136,14 +138,14 @@ pub type Answers = BTreeMap<i64, Answer>;
 
 /// Shown only if an earlier question's answer is (single) or contains
 /// (multiple) one choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Condition {
     pub question_id: i64,
     /// 1-based position of the choice.
     pub choice: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QuestionView {
     pub id: i64,
     /// 1-based number as printed (問1, 問2 …).
@@ -172,14 +174,14 @@ impl QuestionView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ApprovalView {
     pub reason: String,
     pub approved_by: String,
     pub approved_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QuestionnaireView {
     pub id: i64,
     pub contract_id: i64,

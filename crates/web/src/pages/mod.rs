@@ -14,6 +14,7 @@ mod anketo;
 mod anketo_entry;
 mod anketo_public;
 mod anketo_results;
+mod anketo_returned;
 mod audit;
 mod calls;
 mod campaigns;
@@ -200,6 +201,7 @@ pub fn routes() -> Router<AppState> {
         .merge(anketo_entry::routes())
         .merge(anketo_public::routes())
         .merge(anketo_results::routes())
+        .merge(anketo_returned::routes())
 }
 
 pub fn render(t: &impl Template) -> Result<Html<String>, WebError> {
