@@ -15,6 +15,7 @@ mod lists;
 mod org;
 mod person;
 mod pool;
+mod seminar;
 mod session;
 mod tainou;
 mod tainou_entry;
@@ -47,6 +48,10 @@ pub use org::{
 };
 pub use person::{PersonItemsRow, PersonRow, VaultRow};
 pub use pool::{Backend, Store};
+pub use seminar::{
+    CheckinRow, EventRow, NewEvent, NewRegistration, NewSeminarSession, NewSeminarReturn,
+    RegistrationRow, SeminarReturnRow, SeminarSessionRow,
+};
 pub use session::SessionRow;
 pub use tainou::{
     AssessmentRow, HouseholdMemberRow, HouseholdRow, LedgerEntryRow, NewLedgerEntry, PaymentRow,

@@ -121,6 +121,13 @@ const WORK_ROWS_OF_CONTRACT: &[&str] = &[
     "FROM tainou_keyings WHERE contract_id = $1",
     "FROM tainou_pages WHERE contract_id = $1",
     "FROM tainou_batches WHERE contract_id = $1",
+    // Seminars (seed 003): check-ins, registrations (sealed with each
+    // event's key), then the sessions and events themselves. The ward's
+    // returned lists (seminar_returns) are the ward's and stay.
+    "FROM seminar_checkins WHERE contract_id = $1",
+    "FROM seminar_registrations WHERE contract_id = $1",
+    "FROM seminar_sessions WHERE contract_id = $1",
+    "FROM seminar_events WHERE contract_id = $1",
 ];
 
 #[derive(Clone, Copy)]

@@ -1,0 +1,641 @@
+//! Seminars and events (seed 003): events, sessions, registrations,
+//! check-ins and the ward's returned lists. Sealed columns are opaque bytes
+//! here; the service seals and opens them with the event's key.
+
+use crate::{Result, Tx};
+use sqlx::FromRow;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct EventRow {
+    pub id: i64,
+    pub contract_id: i64,
+    pub slug: String,
+    pub title: String,
+    pub kind: String,
+    pub venue: String,
+    pub description: String,
+    pub opens_at: String,
+    pub closes_at: String,
+    pub wrapped_key: Option<Vec<u8>>,
+    pub key_fingerprint: String,
+    pub reception_closed_at: Option<String>,
+    pub reception_closed_by: Option<String>,
+    pub erased_at: Option<String>,
+    pub created_at: String,
+    pub created_by: String,
+}
+
+const EVENT_COLS: &str = "id, contract_id, slug, title, kind, venue, description, opens_at, \
+    closes_at, wrapped_key, key_fingerprint, reception_closed_at, reception_closed_by, \
+    erased_at, created_at, created_by";
+
+pub struct NewEvent<'a> {
+    pub contract_id: i64,
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub kind: &'a str,
+    pub venue: &'a str,
+    pub description: &'a str,
+    pub opens_at: &'a str,
+    pub closes_at: &'a str,
+    pub key_fingerprint: &'a str,
+    pub created_at: &'a str,
+    pub created_by: &'a str,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct SeminarSessionRow {
+    pub id: i64,
+    pub contract_id: i64,
+    pub event_id: i64,
+    pub label: String,
+    pub mode: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub capacity: i64,
+    pub meeting_link: Option<Vec<u8>>,
+    pub seq: i64,
+}
+
+const SESSION_COLS: &str =
+    "id, contract_id, event_id, label, mode, starts_at, ends_at, capacity, meeting_link, seq";
+
+pub struct NewSeminarSession<'a> {
+    pub contract_id: i64,
+    pub event_id: i64,
+    pub label: &'a str,
+    pub mode: &'a str,
+    pub starts_at: &'a str,
+    pub ends_at: &'a str,
+    pub capacity: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct RegistrationRow {
+    pub id: i64,
+    pub contract_id: i64,
+    pub event_id: i64,
+    pub session_id: i64,
+    pub status: String,
+    pub waitlist_seq: Option<i64>,
+    pub seal_ref: String,
+    pub name: Option<Vec<u8>>,
+    pub search_keys: String,
+    pub notice_digest: String,
+    pub notice_shown_at: String,
+    pub token_digest: String,
+    pub qr_digest: String,
+    pub registered_at: String,
+    pub promoted_at: Option<String>,
+    pub cancelled_at: Option<String>,
+}
+
+const REG_COLS: &str = "id, contract_id, event_id, session_id, status, waitlist_seq, seal_ref, \
+    name, search_keys, notice_digest, notice_shown_at, token_digest, qr_digest, registered_at, \
+    promoted_at, cancelled_at";
+
+pub struct NewRegistration<'a> {
+    pub contract_id: i64,
+    pub event_id: i64,
+    pub session_id: i64,
+    pub status: &'a str,
+    pub waitlist_seq: Option<i64>,
+    pub seal_ref: &'a str,
+    pub name: &'a [u8],
+    pub search_keys: &'a str,
+    pub notice_digest: &'a str,
+    pub notice_shown_at: &'a str,
+    pub token_digest: &'a str,
+    pub qr_digest: &'a str,
+    pub registered_at: &'a str,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct CheckinRow {
+    pub id: i64,
+    pub contract_id: i64,
+    pub registration_id: i64,
+    pub checked_in_at: String,
+    pub checked_in_by: String,
+    pub method: String,
+    pub undone_at: Option<String>,
+    pub undone_by: Option<String>,
+}
+
+const CHECKIN_COLS: &str = "id, contract_id, registration_id, checked_in_at, checked_in_by, \
+    method, undone_at, undone_by";
+
+#[derive(Debug, Clone, FromRow)]
+pub struct SeminarReturnRow {
+    pub id: i64,
+    pub contract_id: i64,
+    pub event_id: i64,
+    pub event_title: String,
+    pub records: i64,
+    pub digest: String,
+    pub seal_ref: String,
+    pub sealed: Vec<u8>,
+    pub returned_at: String,
+    pub certificate: String,
+    pub signature: String,
+}
+
+const RETURN_COLS: &str = "id, contract_id, event_id, event_title, records, digest, seal_ref, \
+    sealed, returned_at, certificate, signature";
+
+pub struct NewSeminarReturn<'a> {
+    pub contract_id: i64,
+    pub event_id: i64,
+    pub event_title: &'a str,
+    pub records: i64,
+    pub digest: &'a str,
+    pub seal_ref: &'a str,
+    pub sealed: &'a [u8],
+    pub returned_at: &'a str,
+    pub certificate: &'a str,
+    pub signature: &'a str,
+}
+
+impl Tx {
+    pub async fn insert_event(&mut self, n: &NewEvent<'_>) -> Result<i64> {
+        let sql = self.sql(
+            "INSERT INTO seminar_events (contract_id, slug, title, kind, venue, description, \
+             opens_at, closes_at, key_fingerprint, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        );
+        let (id,): (i64,) = sqlx::query_as(&sql)
+            .bind(n.contract_id)
+            .bind(n.slug)
+            .bind(n.title)
+            .bind(n.kind)
+            .bind(n.venue)
+            .bind(n.description)
+            .bind(n.opens_at)
+            .bind(n.closes_at)
+            .bind(n.key_fingerprint)
+            .bind(n.created_at)
+            .bind(n.created_by)
+            .fetch_one(&mut *self.inner)
+            .await?;
+        Ok(id)
+    }
+
+    /// Store the event's wrapped key (wrapped under an aad naming the id,
+    /// which exists only after the insert).
+    pub async fn set_event_key(&mut self, id: i64, wrapped: Option<&[u8]>) -> Result<()> {
+        let sql = self.sql("UPDATE seminar_events SET wrapped_key = $1 WHERE id = $2");
+        sqlx::query(&sql)
+            .bind(wrapped)
+            .bind(id)
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn update_event(&mut self, id: i64, n: &NewEvent<'_>) -> Result<()> {
+        let sql = self.sql(
+            "UPDATE seminar_events SET slug = $1, title = $2, kind = $3, venue = $4, \
+             description = $5, opens_at = $6, closes_at = $7 WHERE id = $8",
+        );
+        sqlx::query(&sql)
+            .bind(n.slug)
+            .bind(n.title)
+            .bind(n.kind)
+            .bind(n.venue)
+            .bind(n.description)
+            .bind(n.opens_at)
+            .bind(n.closes_at)
+            .bind(id)
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn event(&mut self, id: i64) -> Result<Option<EventRow>> {
+        let sql = self
+            .sql(&format!("SELECT {EVENT_COLS} FROM seminar_events WHERE id = $1"))
+            .into_owned();
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.inner)
+            .await?)
+    }
+
+    pub async fn event_by_slug(&mut self, slug: &str) -> Result<Option<EventRow>> {
+        let sql = self
+            .sql(&format!(
+                "SELECT {EVENT_COLS} FROM seminar_events WHERE slug = $1"
+            ))
+            .into_owned();
+        Ok(sqlx::query_as(&sql)
+            .bind(slug)
+            .fetch_optional(&mut *self.inner)
+            .await?)
+    }
+
+    pub async fn events_of_contract(&mut self, contract_id: i64) -> Result<Vec<EventRow>> {
+        let sql = self
+            .sql(&format!(
+                "SELECT {EVENT_COLS} FROM seminar_events WHERE contract_id = $1 ORDER BY id"
+            ))
+            .into_owned();
+        Ok(sqlx::query_as(&sql)
+            .bind(contract_id)
+            .fetch_all(&mut *self.inner)
+            .await?)
+    }
+
+    /// Reception closed: who and when. False if it already was.
+    pub async fn close_reception(&mut self, id: i64, at: &str, by: &str) -> Result<bool> {
+        let sql = self.sql(
+            "UPDATE seminar_events SET reception_closed_at = $1, reception_closed_by = $2 \
+             WHERE id = $3 AND reception_closed_at IS NULL",
+        );
+        let r = sqlx::query(&sql)
+            .bind(at)
+            .bind(by)
+            .bind(id)
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Cryptographic erase of one event: the key goes, the sealed names
+    /// and search keys go, the rows stay as counts only.
+    pub async fn erase_event_data(&mut self, id: i64, at: &str) -> Result<i64> {
+        let sql = self.sql(
+            "UPDATE seminar_events SET wrapped_key = NULL, erased_at = $1 WHERE id = $2",
+        );
+        sqlx::query(&sql)
+            .bind(at)
+            .bind(id)
+            .execute(&mut *self.inner)
+            .await?;
+        let sql = self.sql("UPDATE seminar_sessions SET meeting_link = NULL WHERE event_id = $1");
+        sqlx::query(&sql)
+            .bind(id)
+            .execute(&mut *self.inner)
+            .await?;
+        let sql = self.sql(
+            "DELETE FROM seminar_checkins WHERE registration_id IN \
+             (SELECT id FROM seminar_registrations WHERE event_id = $1)",
+        );
+        sqlx::query(&sql)
+            .bind(id)
+            .execute(&mut *self.inner)
+            .await?;
+        let sql = self.sql("DELETE FROM seminar_registrations WHERE event_id = $1");
+        let r = sqlx::query(&sql)
+            .bind(id)
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(r.rows_affected() as i64)
+    }
+
+    pub async fn insert_seminar_session(&mut self, n: &NewSeminarSession<'_>) -> Result<i64> {
+        let sql = self.sql(
+            "INSERT INTO seminar_sessions (contract_id, event_id, label, mode, starts_at, \
+             ends_at, capacity) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        );
+        let (id,): (i64,) = sqlx::query_as(&sql)
+            .bind(n.contract_id)
+            .bind(n.event_id)
+            .bind(n.label)
+            .bind(n.mode)
+            .bind(n.starts_at)
+            .bind(n.ends_at)
+            .bind(n.capacity)
+            .fetch_one(&mut *self.inner)
+            .await?;
+        Ok(id)
+    }
+
+    pub async fn update_seminar_session(
+        &mut self,
+        id: i64,
+        n: &NewSeminarSession<'_>,
+    ) -> Result<()> {
+        let sql = self.sql(
+            "UPDATE seminar_sessions SET label = $1, mode = $2, starts_at = $3, ends_at = $4, \
+             capacity = $5 WHERE id = $6",
+        );
+        sqlx::query(&sql)
+            .bind(n.label)
+            .bind(n.mode)
+            .bind(n.starts_at)
+            .bind(n.ends_at)
+            .bind(n.capacity)
+            .bind(id)
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_meeting_link(&mut self, id: i64, sealed: Option<&[u8]>) -> Result<()> {
+        let sql = self.sql("UPDATE seminar_sessions SET meeting_link = $1 WHERE id = $2");
+        sqlx::query(&sql)
+            .bind(sealed)
+            .bind(id)
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn seminar_sessions(&mut self, event_id: i64) -> Result<Vec<SeminarSessionRow>> {
+        let sql = self
+            .sql(&format!(
+                "SELECT {SESSION_COLS} FROM seminar_sessions WHERE event_id = $1 \
+                 ORDER BY starts_at, id"
+            ))
+            .into_owned();
+        Ok(sqlx::query_as(&sql)
+            .bind(event_id)
+            .fetch_all(&mut *self.inner)
+            .await?)
+    }
+
+    /// Take the session's row lock (both backends) and the next sequence
+    /// number: registrations and cancellations of one session queue here,
+    /// so the count they read cannot change under them.
+    pub async fn lock_seminar_session(&mut self, id: i64) -> Result<Option<SeminarSessionRow>> {
+        let sql = self
+            .sql(&format!(
+                "UPDATE seminar_sessions SET seq = seq + 1 WHERE id = $1 RETURNING {SESSION_COLS}"
+            ))
+            .into_owned();
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.inner)
+            .await?)
+    }
+
+    pub async fn insert_registration(&mut self, n: &NewRegistration<'_>) -> Result<i64> {
+        let sql = self.sql(
+            "INSERT INTO seminar_registrations (contract_id, event_id, session_id, status, \
+             waitlist_seq, seal_ref, name, search_keys, notice_digest, notice_shown_at, \
+             token_digest, qr_digest, registered_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+        );
+        let (id,): (i64,) = sqlx::query_as(&sql)
+            .bind(n.contract_id)
+            .bind(n.event_id)
+            .bind(n.session_id)
+            .bind(n.status)
+            .bind(n.waitlist_seq)
+            .bind(n.seal_ref)
+            .bind(n.name)
+            .bind(n.search_keys)
+            .bind(n.notice_digest)
+            .bind(n.notice_shown_at)
+            .bind(n.token_digest)
+            .bind(n.qr_digest)
+            .bind(n.registered_at)
+            .fetch_one(&mut *self.inner)
+            .await?;
+        Ok(id)
+    }
+
+    /// Registrations per status of one session: (registered, waitlisted).
+    pub async fn session_counts(&mut self, session_id: i64) -> Result<(i64, i64)> {
+        let sql = self.sql(
+            "SELECT \
+             COALESCE(SUM(CASE WHEN status = 'registered' THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN status = 'waitlisted' THEN 1 ELSE 0 END), 0) \
+             FROM seminar_registrations WHERE session_id = $1",
+        );
+        let row: (i64, i64) = sqlx::query_as(&sql)
+            .bind(session_id)
+            .fetch_one(&mut *self.inner)
+            .await?;
+        Ok(row)
+    }
+
+    pub async fn registration(&mut self, id: i64) -> Result<Option<RegistrationRow>> {
+        self.registration_where("id = $1", id.to_string()).await
+    }
+
+    pub async fn registration_by_token(&mut self, digest: &str) -> Result<Option<RegistrationRow>> {
+        self.registration_where("token_digest = $1", digest.to_owned())
+            .await
+    }
+
+    pub async fn registration_by_qr(&mut self, digest: &str) -> Result<Option<RegistrationRow>> {
+        self.registration_where("qr_digest = $1", digest.to_owned())
+            .await
+    }
+
+    async fn registration_where(
+        &mut self,
+        cond: &str,
+        arg: String,
+    ) -> Result<Option<RegistrationRow>> {
+        let sql = self
+            .sql(&format!(
+                "SELECT {REG_COLS} FROM seminar_registrations WHERE {cond}"
+            ))
+            .into_owned();
+        let q = sqlx::query_as(&sql);
+        let q = match arg.parse::<i64>() {
+            Ok(n) if cond.starts_with("id ") => q.bind(n),
+            _ => q.bind(arg),
+        };
+        Ok(q.fetch_optional(&mut *self.inner).await?)
+    }
+
+    pub async fn registrations_of_session(
+        &mut self,
+        session_id: i64,
+    ) -> Result<Vec<RegistrationRow>> {
+        let sql = self
+            .sql(&format!(
+                "SELECT {REG_COLS} FROM seminar_registrations WHERE session_id = $1 ORDER BY id"
+            ))
+            .into_owned();
+        Ok(sqlx::query_as(&sql)
+            .bind(session_id)
+            .fetch_all(&mut *self.inner)
+            .await?)
+    }
+
+    pub async fn registrations_of_event(&mut self, event_id: i64) -> Result<Vec<RegistrationRow>> {
+        let sql = self
+            .sql(&format!(
+                "SELECT {REG_COLS} FROM seminar_registrations WHERE event_id = $1 ORDER BY id"
+            ))
+            .into_owned();
+        Ok(sqlx::query_as(&sql)
+            .bind(event_id)
+            .fetch_all(&mut *self.inner)
+            .await?)
+    }
+
+    /// Registrations of a session whose search keys contain every one of
+    /// `keys` (hex blind indexes).
+    pub async fn registrations_matching(
+        &mut self,
+        session_id: i64,
+        keys: &[String],
+    ) -> Result<Vec<RegistrationRow>> {
+        let mut cond = String::from("session_id = $1");
+        for i in 0..keys.len() {
+            cond.push_str(&format!(" AND search_keys LIKE ${}", i + 2));
+        }
+        let sql = self
+            .sql(&format!(
+                "SELECT {REG_COLS} FROM seminar_registrations WHERE {cond} ORDER BY id"
+            ))
+            .into_owned();
+        let mut q = sqlx::query_as(&sql).bind(session_id);
+        for k in keys {
+            q = q.bind(format!("%{k}%"));
+        }
+        Ok(q.fetch_all(&mut *self.inner).await?)
+    }
+
+    pub async fn cancel_registration(&mut self, id: i64, at: &str) -> Result<bool> {
+        let sql = self.sql(
+            "UPDATE seminar_registrations SET status = 'cancelled', cancelled_at = $1, \
+             waitlist_seq = NULL WHERE id = $2 AND status <> 'cancelled'",
+        );
+        let r = sqlx::query(&sql)
+            .bind(at)
+            .bind(id)
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Move the first of the session's waitlist up; its id, if any.
+    pub async fn promote_first_waitlisted(
+        &mut self,
+        session_id: i64,
+        at: &str,
+    ) -> Result<Option<i64>> {
+        let sql = self.sql(
+            "SELECT id FROM seminar_registrations WHERE session_id = $1 \
+             AND status = 'waitlisted' ORDER BY waitlist_seq, id LIMIT 1",
+        );
+        let first: Option<(i64,)> = sqlx::query_as(&sql)
+            .bind(session_id)
+            .fetch_optional(&mut *self.inner)
+            .await?;
+        let Some((id,)) = first else {
+            return Ok(None);
+        };
+        let sql = self.sql(
+            "UPDATE seminar_registrations SET status = 'registered', promoted_at = $1, \
+             waitlist_seq = NULL WHERE id = $2",
+        );
+        sqlx::query(&sql)
+            .bind(at)
+            .bind(id)
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(Some(id))
+    }
+
+    pub async fn insert_checkin(
+        &mut self,
+        contract_id: i64,
+        registration_id: i64,
+        at: &str,
+        by: &str,
+        method: &str,
+    ) -> Result<i64> {
+        let sql = self.sql(
+            "INSERT INTO seminar_checkins (contract_id, registration_id, checked_in_at, \
+             checked_in_by, method) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        );
+        let (id,): (i64,) = sqlx::query_as(&sql)
+            .bind(contract_id)
+            .bind(registration_id)
+            .bind(at)
+            .bind(by)
+            .bind(method)
+            .fetch_one(&mut *self.inner)
+            .await?;
+        Ok(id)
+    }
+
+    /// Mark the registration's standing check-in as undone. False if there
+    /// was none.
+    pub async fn undo_checkin(&mut self, registration_id: i64, at: &str, by: &str) -> Result<bool> {
+        let sql = self.sql(
+            "UPDATE seminar_checkins SET undone_at = $1, undone_by = $2 \
+             WHERE registration_id = $3 AND undone_at IS NULL",
+        );
+        let r = sqlx::query(&sql)
+            .bind(at)
+            .bind(by)
+            .bind(registration_id)
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    pub async fn checkins_of_event(&mut self, event_id: i64) -> Result<Vec<CheckinRow>> {
+        let sql = self
+            .sql(&format!(
+                "SELECT {CHECKIN_COLS} FROM seminar_checkins WHERE registration_id IN \
+                 (SELECT id FROM seminar_registrations WHERE event_id = $1) ORDER BY id"
+            ))
+            .into_owned();
+        Ok(sqlx::query_as(&sql)
+            .bind(event_id)
+            .fetch_all(&mut *self.inner)
+            .await?)
+    }
+
+    /// Accept a bot-check nonce once. False if it was used before.
+    pub async fn use_nonce(&mut self, nonce: &str, at: &str) -> Result<bool> {
+        let sql = self.sql(
+            "INSERT INTO seminar_used_nonces (nonce, used_at) VALUES ($1, $2) \
+             ON CONFLICT (nonce) DO NOTHING",
+        );
+        let r = sqlx::query(&sql)
+            .bind(nonce)
+            .bind(at)
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn insert_seminar_return(&mut self, n: &NewSeminarReturn<'_>) -> Result<i64> {
+        let sql = self.sql(
+            "INSERT INTO seminar_returns (contract_id, event_id, event_title, records, digest, \
+             seal_ref, sealed, returned_at, certificate, signature) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        );
+        let (id,): (i64,) = sqlx::query_as(&sql)
+            .bind(n.contract_id)
+            .bind(n.event_id)
+            .bind(n.event_title)
+            .bind(n.records)
+            .bind(n.digest)
+            .bind(n.seal_ref)
+            .bind(n.sealed)
+            .bind(n.returned_at)
+            .bind(n.certificate)
+            .bind(n.signature)
+            .fetch_one(&mut *self.inner)
+            .await?;
+        Ok(id)
+    }
+
+    pub async fn seminar_return(&mut self, event_id: i64) -> Result<Option<SeminarReturnRow>> {
+        let sql = self
+            .sql(&format!(
+                "SELECT {RETURN_COLS} FROM seminar_returns WHERE event_id = $1"
+            ))
+            .into_owned();
+        Ok(sqlx::query_as(&sql)
+            .bind(event_id)
+            .fetch_optional(&mut *self.inner)
+            .await?)
+    }
+
+    pub async fn seminar_returns(&mut self) -> Result<Vec<SeminarReturnRow>> {
+        let sql = format!("SELECT {RETURN_COLS} FROM seminar_returns ORDER BY id");
+        Ok(sqlx::query_as(&sql).fetch_all(&mut *self.inner).await?)
+    }
+}
