@@ -7,8 +7,8 @@ mod facts;
 mod public;
 
 pub use decide::{decide, Decision, Denial};
-pub use public::{decide_registrant, PublicWindow};
 pub use facts::{
     Action, ContractFacts, ContractStatus, PurposeFacts, Request, Scope, SubcontractFacts, Subject,
     Terminal,
 };
+pub use public::{decide_registrant, PublicWindow};

@@ -91,7 +91,12 @@ mod tests {
         }
     }
 
-    fn ask(window: Option<&PublicWindow>, purpose: &str, items: &[Item], action: Action) -> Decision {
+    fn ask(
+        window: Option<&PublicWindow>,
+        purpose: &str,
+        items: &[Item],
+        action: Action,
+    ) -> Decision {
         let items: ItemSet = items.iter().copied().collect();
         let t = Terminal::default();
         decide_registrant(
@@ -120,7 +125,13 @@ mod tests {
             Decision::Deny(Denial::RoleNotPermitted)
         );
         assert!(!ask(Some(&w), "anketo", &[Item::Anketo], Action::Write).is_allowed());
-        assert!(!ask(Some(&w), "uketsuke", &[Item::Shimei, Item::Jusho], Action::Write).is_allowed());
+        assert!(!ask(
+            Some(&w),
+            "uketsuke",
+            &[Item::Shimei, Item::Jusho],
+            Action::Write
+        )
+        .is_allowed());
         assert!(!ask(Some(&w), "uketsuke", &[Item::Shimei], Action::Search).is_allowed());
         assert!(!ask(Some(&w), "uketsuke", &[Item::Shimei], Action::Export).is_allowed());
         let other = PublicWindow {

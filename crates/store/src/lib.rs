@@ -49,7 +49,7 @@ pub use org::{
 pub use person::{PersonItemsRow, PersonRow, VaultRow};
 pub use pool::{Backend, Store};
 pub use seminar::{
-    CheckinRow, EventRow, NewEvent, NewRegistration, NewSeminarSession, NewSeminarReturn,
+    CheckinRow, EventRow, NewEvent, NewRegistration, NewSeminarReturn, NewSeminarSession,
     RegistrationRow, SeminarReturnRow, SeminarSessionRow,
 };
 pub use session::SessionRow;

@@ -213,7 +213,9 @@ impl Tx {
 
     pub async fn event(&mut self, id: i64) -> Result<Option<EventRow>> {
         let sql = self
-            .sql(&format!("SELECT {EVENT_COLS} FROM seminar_events WHERE id = $1"))
+            .sql(&format!(
+                "SELECT {EVENT_COLS} FROM seminar_events WHERE id = $1"
+            ))
             .into_owned();
         Ok(sqlx::query_as(&sql)
             .bind(id)
@@ -263,32 +265,22 @@ impl Tx {
     /// Cryptographic erase of one event: the key goes, the sealed names
     /// and search keys go, the rows stay as counts only.
     pub async fn erase_event_data(&mut self, id: i64, at: &str) -> Result<i64> {
-        let sql = self.sql(
-            "UPDATE seminar_events SET wrapped_key = NULL, erased_at = $1 WHERE id = $2",
-        );
+        let sql =
+            self.sql("UPDATE seminar_events SET wrapped_key = NULL, erased_at = $1 WHERE id = $2");
         sqlx::query(&sql)
             .bind(at)
             .bind(id)
             .execute(&mut *self.inner)
             .await?;
         let sql = self.sql("UPDATE seminar_sessions SET meeting_link = NULL WHERE event_id = $1");
-        sqlx::query(&sql)
-            .bind(id)
-            .execute(&mut *self.inner)
-            .await?;
+        sqlx::query(&sql).bind(id).execute(&mut *self.inner).await?;
         let sql = self.sql(
             "DELETE FROM seminar_checkins WHERE registration_id IN \
              (SELECT id FROM seminar_registrations WHERE event_id = $1)",
         );
-        sqlx::query(&sql)
-            .bind(id)
-            .execute(&mut *self.inner)
-            .await?;
+        sqlx::query(&sql).bind(id).execute(&mut *self.inner).await?;
         let sql = self.sql("DELETE FROM seminar_registrations WHERE event_id = $1");
-        let r = sqlx::query(&sql)
-            .bind(id)
-            .execute(&mut *self.inner)
-            .await?;
+        let r = sqlx::query(&sql).bind(id).execute(&mut *self.inner).await?;
         Ok(r.rows_affected() as i64)
     }
 

@@ -118,12 +118,18 @@ pub enum RetentionAction {
     /// a reason when it set the rule), then the contract's vault is erased
     /// and the certificate of erasure issued.
     ReturnThenErase,
+    /// Seminars (seed 003): each event whose reception has closed has its
+    /// participant list returned to the ward and the contractor's copy
+    /// erased (its event key destroyed), with a signed certificate. The
+    /// rest of the contract's vault stays.
+    ReturnRegistrations,
 }
 
 impl RetentionAction {
     pub fn code(self) -> &'static str {
         match self {
             RetentionAction::ReturnThenErase => "return_then_erase",
+            RetentionAction::ReturnRegistrations => "return_registrations",
         }
     }
     pub fn label(self) -> &'static str {
@@ -131,11 +137,15 @@ impl RetentionAction {
             RetentionAction::ReturnThenErase => {
                 "返還を受けてから契約金庫を消去し、消去証明書を発行"
             }
+            RetentionAction::ReturnRegistrations => {
+                "受付終了したイベントの参加者情報を区に返却し、委託先の控えを消去して消去証明書を発行"
+            }
         }
     }
     pub fn parse(s: &str) -> Result<Self> {
         match s {
             "return_then_erase" => Ok(RetentionAction::ReturnThenErase),
+            "return_registrations" => Ok(RetentionAction::ReturnRegistrations),
             _ => Err(ServiceError::Internal(format!(
                 "unknown retention action {s}"
             ))),
