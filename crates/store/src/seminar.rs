@@ -631,3 +631,28 @@ impl Tx {
         Ok(sqlx::query_as(&sql).fetch_all(&mut *self.inner).await?)
     }
 }
+
+impl Tx {
+    /// Note one public submission from `client` at `at`, forget those
+    /// before `since`, and count the client's since then (this one included).
+    pub async fn note_attempt(&mut self, client: &str, at: &str, since: &str) -> Result<i64> {
+        let sql = self.sql("DELETE FROM seminar_attempts WHERE at < $1");
+        sqlx::query(&sql)
+            .bind(since)
+            .execute(&mut *self.inner)
+            .await?;
+        let sql = self.sql("INSERT INTO seminar_attempts (client, at) VALUES ($1, $2)");
+        sqlx::query(&sql)
+            .bind(client)
+            .bind(at)
+            .execute(&mut *self.inner)
+            .await?;
+        let sql = self.sql("SELECT COUNT(*) FROM seminar_attempts WHERE client = $1 AND at >= $2");
+        let (n,): (i64,) = sqlx::query_as(&sql)
+            .bind(client)
+            .bind(since)
+            .fetch_one(&mut *self.inner)
+            .await?;
+        Ok(n)
+    }
+}

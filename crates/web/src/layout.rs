@@ -48,6 +48,7 @@ impl Layout {
             nav.push(("/exchange", "パッケージ"));
             nav.push(("/ward/desk", "苦情・住所変更"));
             nav.push(("/ward/tainou", "世帯台帳"));
+            nav.push(("/seminars", "セミナー・イベント"));
         }
         if matches!(role, Role::Handler | Role::ContractorResponsible) {
             nav.push(("/desk", "問合せ窓口"));
@@ -56,6 +57,10 @@ impl Layout {
         }
         if role == Role::ContractorResponsible {
             nav.push(("/desk/queue", "窓口の確認・再発行"));
+        }
+        // /seminars says so when the user has no seminar contract.
+        if matches!(role, Role::Handler | Role::ContractorResponsible) {
+            nav.push(("/seminars", "セミナー・イベント"));
         }
 
         // The 責任者 answers for the visit lists' 授受簿 and alarms; a

@@ -117,3 +117,27 @@ mod tests {
         assert_eq!(zero_bits(&[0, 0x0f]), 12);
     }
 }
+
+/// Submissions one client address may make to the public forms in
+/// `RATE_WINDOW_MINUTES` (registrations and cancellations together): a
+/// family registering several people fits, a flood does not.
+pub const RATE_LIMIT: i64 = 10;
+pub const RATE_WINDOW_MINUTES: i64 = 10;
+
+impl Service {
+    /// Count a public submission from `ip`; false when the address is over
+    /// the limit (the page answers 429). Stored by keyed hash, kept for the
+    /// window only, shared by every server on the database.
+    pub async fn public_attempt(&self, ip: Option<std::net::IpAddr>) -> Result<bool> {
+        let now = self.now();
+        let who = ip.map(|i| i.to_string()).unwrap_or_default();
+        let client = hex::encode(self.inner.user_secrets.blind_index("seminar-rate", &who));
+        let since = crate::time::ts(now - Duration::minutes(RATE_WINDOW_MINUTES));
+        let mut tx = self.inner.store.begin().await?;
+        let n = tx
+            .note_attempt(&client, &crate::time::ts(now), &since)
+            .await?;
+        tx.commit().await?;
+        Ok(n <= RATE_LIMIT)
+    }
+}

@@ -493,3 +493,35 @@ async fn session_view(
         checked_in,
     })
 }
+
+impl Service {
+    /// The seminar contracts a signed-in user works on (the contractor's
+    /// staff: those they are assigned to; ward staff: all of the seminar
+    /// job's), as (id, name): where the menu's link leads.
+    pub async fn seminar_contracts(&self, actor: &Actor) -> Result<Vec<(i64, String)>> {
+        let Some(uid) = actor.user_id() else {
+            return Err(ServiceError::Unauthenticated);
+        };
+        let mut tx = self.inner.store.begin().await?;
+        let user = tx.user(uid.0).await?.ok_or(ServiceError::Unauthenticated)?;
+        let ward = matches!(user.role.as_str(), "ward_staff" | "ward_admin" | "inspector");
+        let jobs: Vec<i64> = tx
+            .jobs()
+            .await?
+            .into_iter()
+            .filter(|j| j.code == super::JOB_CODE)
+            .map(|j| j.id)
+            .collect();
+        let mut out = Vec::new();
+        for c in tx.contracts().await? {
+            if !jobs.contains(&c.job_id) {
+                continue;
+            }
+            if ward || tx.staff(c.id).await?.iter().any(|s| s.user_id == uid.0) {
+                out.push((c.id, c.name));
+            }
+        }
+        tx.rollback().await?;
+        Ok(out)
+    }
+}

@@ -19,7 +19,9 @@ mod keys;
 mod reception;
 mod register;
 
-pub use botcheck::{solve, work_done, BotProof, CHALLENGE_MINUTES, POW_BITS};
+pub use botcheck::{
+    solve, work_done, BotProof, CHALLENGE_MINUTES, POW_BITS, RATE_LIMIT, RATE_WINDOW_MINUTES,
+};
 pub use close::{ReturnedParticipant, SeminarErasureCertificate, SeminarReturnView, ERASE_METHOD};
 pub use events::{EventKind, EventSpec, EventView, SessionSpec, SessionView};
 pub use keys::qr_token_of;

@@ -102,3 +102,11 @@ CREATE TABLE seminar_returns (
     certificate TEXT NOT NULL,
     signature TEXT NOT NULL
 );
+
+-- Rate limit of the public form: one row per submission, by a keyed hash
+-- of the client address (not the address itself), pruned as they age.
+CREATE TABLE seminar_attempts (
+    client TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX seminar_attempts_client ON seminar_attempts (client, at);

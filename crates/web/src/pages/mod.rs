@@ -18,6 +18,9 @@ mod desk;
 mod desk_queue;
 mod exchange;
 mod persons;
+mod public_events;
+mod seminar_qr;
+mod seminars;
 mod signin;
 mod tainou;
 mod tainou_entry;
@@ -189,6 +192,8 @@ pub fn routes() -> Router<AppState> {
         .merge(desk::routes())
         .merge(ward_desk::routes())
         .merge(tainou::routes())
+        .merge(seminars::routes())
+        .merge(public_events::routes())
 }
 
 pub fn render(t: &impl Template) -> Result<Html<String>, WebError> {
