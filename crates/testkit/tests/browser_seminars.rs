@@ -95,7 +95,10 @@ async fn resident_registers_and_staff_check_in_then_data_is_returned(b: Browser)
         .await;
     let (inner, scroll) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
     assert!(inner <= 400, "a phone-sized viewport, got {inner}px");
-    assert!(scroll <= inner, "no sideways scrolling at {inner}px ({scroll}px)");
+    assert!(
+        scroll <= inner,
+        "no sideways scrolling at {inner}px ({scroll}px)"
+    );
     let notice = b.text("#purpose-notice").await;
     assert!(notice.contains("利用目的"));
     assert!(notice.contains("氏名"));
@@ -136,8 +139,10 @@ async fn resident_registers_and_staff_check_in_then_data_is_returned(b: Browser)
     .await;
     assert_eq!(b.text("#scanned-name").await, NAME);
     b.click("#qr-checkin").await;
-    b.wait_until("the reception page", || async { b.count("#live-counts").await == 1 })
-        .await;
+    b.wait_until("the reception page", || async {
+        b.count("#live-counts").await == 1
+    })
+    .await;
     assert_eq!(count_in(&b).await, "1");
     // A mistake: undo it.
     let undo = b
@@ -158,8 +163,10 @@ async fn resident_registers_and_staff_check_in_then_data_is_returned(b: Browser)
     // By name, then check in again.
     b.fill("#q", "ブラウザ").await;
     b.click("#name-search button").await;
-    b.wait_until("the name search", || async { b.path().await.contains("q=") })
-        .await;
+    b.wait_until("the name search", || async {
+        b.path().await.contains("q=")
+    })
+    .await;
     assert_eq!(b.count("#attendees li").await, 1);
     assert!(b.text("#attendees li").await.contains(NAME));
     b.click("#attendees li button.sem-go").await;
@@ -205,9 +212,14 @@ async fn resident_registers_and_staff_check_in_then_data_is_returned(b: Browser)
     let report = svc.run_due_jobs("browser-test").await.unwrap();
     assert!(!report.done.is_empty(), "{:?}", report.errors);
     b.open(&format!("/c/{c}/seminars/{}", ev.id)).await;
-    b.wait_until("the certificate", || async { b.count("#returned").await == 1 })
-        .await;
-    assert!(b.text("#cert-deleted").await.starts_with("4 件"), "the demo's three and the resident");
+    b.wait_until("the certificate", || async {
+        b.count("#returned").await == 1
+    })
+    .await;
+    assert!(
+        b.text("#cert-deleted").await.starts_with("4 件"),
+        "the demo's three and the resident"
+    );
     assert!(b.text("#cert-signature").await.contains("検証済み"));
     assert!(b.text("#cert-method").await.contains("暗号学的消去"));
     // The ward has the list; the contractor's side no longer opens it.

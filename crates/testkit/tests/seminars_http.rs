@@ -52,13 +52,23 @@ async fn public_registration_and_staff_pages(s: TestServer) {
         vec![
             ("session_id".to_owned(), session.clone()),
             ("name".to_owned(), name.to_owned()),
-            ("notice_digest".to_owned(), hidden_field(body, "notice_digest").unwrap()),
-            ("challenge".to_owned(), hidden_field(body, "challenge").unwrap()),
+            (
+                "notice_digest".to_owned(),
+                hidden_field(body, "notice_digest").unwrap(),
+            ),
+            (
+                "challenge".to_owned(),
+                hidden_field(body, "challenge").unwrap(),
+            ),
             ("counter".to_owned(), counter.to_owned()),
             ("website".to_owned(), hp.to_owned()),
         ]
     };
-    let post = |f: &Vec<(String, String)>| f.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>();
+    let post = |f: &Vec<(String, String)>| {
+        f.iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<Vec<_>>()
+    };
 
     // No work done (what a client without JavaScript sends): refused.
     let f = fields(&page.body, "", "仕事 しない", "");
@@ -70,7 +80,12 @@ async fn public_registration_and_staff_pages(s: TestServer) {
     // The work done but the honeypot filled: refused.
     let page = resident.get(&page_path).await;
     let ch = hidden_field(&page.body, "challenge").unwrap();
-    let f = fields(&page.body, &solve(&ch, POW_BITS), "蜜壺 ひっかか", "https://spam.example");
+    let f = fields(
+        &page.body,
+        &solve(&ch, POW_BITS),
+        "蜜壺 ひっかか",
+        "https://spam.example",
+    );
     let r = resident.post_form(&page_path, &as_refs(&post(&f))).await;
     posts += 1;
     assert_eq!(r.status, 400);
@@ -119,14 +134,25 @@ async fn public_registration_and_staff_pages(s: TestServer) {
     let forged = uke
         .post_form(
             &action,
-            &[("_csrf", "forged"), ("method", "qr"), ("event", &ev), ("session", &sess)],
+            &[
+                ("_csrf", "forged"),
+                ("method", "qr"),
+                ("event", &ev),
+                ("session", &sess),
+            ],
         )
         .await;
     assert_eq!(forged.status, 403);
     let again = uke.get(&format!("/c/{c}/seminars/qr/{qr}")).await;
-    assert!(!again.body.contains("受付済みです"), "the forged post did nothing");
+    assert!(
+        !again.body.contains("受付済みです"),
+        "the forged post did nothing"
+    );
     let ok = uke
-        .post_form(&action, &[("method", "qr"), ("event", &ev), ("session", &sess)])
+        .post_form(
+            &action,
+            &[("method", "qr"), ("event", &ev), ("session", &sess)],
+        )
         .await;
     assert_eq!(ok.status, 303);
     let again = uke.get(&format!("/c/{c}/seminars/qr/{qr}")).await;
@@ -138,7 +164,11 @@ async fn public_registration_and_staff_pages(s: TestServer) {
     // The questionnaire handler does not see reception.
     let mut shukei = s.signed_in("wh-shukei").await;
     let denied = shukei.get(&format!("/c/{c}/seminars/{ev}/s/{sess}")).await;
-    assert!(denied.status == 403 || denied.status == 404, "{}", denied.status);
+    assert!(
+        denied.status == 403 || denied.status == 404,
+        "{}",
+        denied.status
+    );
     assert!(!denied.body.contains("登録 確認太郎"));
 
     // Rate limit: past RATE_LIMIT submissions from one address, 429.
@@ -146,7 +176,10 @@ async fn public_registration_and_staff_pages(s: TestServer) {
     while posts <= RATE_LIMIT {
         let page = resident.get(&page_path).await;
         let f = fields(&page.body, "", "連投", "");
-        status = resident.post_form(&page_path, &as_refs(&post(&f))).await.status;
+        status = resident
+            .post_form(&page_path, &as_refs(&post(&f)))
+            .await
+            .status;
         posts += 1;
     }
     assert_eq!(status, 429, "submission {posts} from one address");
@@ -156,7 +189,13 @@ async fn public_registration_and_staff_pages(s: TestServer) {
     s.clock.advance(chrono::Duration::minutes(11));
     let page = resident.get(&page_path).await;
     let f = fields(&page.body, "", "また 送る", "");
-    assert_eq!(resident.post_form(&page_path, &as_refs(&post(&f))).await.status, 400);
+    assert_eq!(
+        resident
+            .post_form(&page_path, &as_refs(&post(&f)))
+            .await
+            .status,
+        400
+    );
 }
 
 fn as_refs(v: &[(String, String)]) -> Vec<(&str, &str)> {

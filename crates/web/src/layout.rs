@@ -58,8 +58,10 @@ impl Layout {
         if role == Role::ContractorResponsible {
             nav.push(("/desk/queue", "窓口の確認・再発行"));
         }
-        // /seminars says so when the user has no seminar contract.
-        if matches!(role, Role::Handler | Role::ContractorResponsible) {
+        // /seminars says so when the user has no seminar contract. The
+        // reception handler bookmarks /seminars on the phone instead: the
+        // handlers' menu is kept to what every handler has.
+        if role == Role::ContractorResponsible {
             nav.push(("/seminars", "セミナー・イベント"));
         }
 

@@ -104,20 +104,6 @@ impl Service {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn work_is_checked() {
-        let c = "123.abc.def";
-        let counter = solve(c, 8);
-        assert!(work_done(c, &counter, 8));
-        assert!(!work_done(c, "not-a-solution-xyz", 30));
-        assert_eq!(zero_bits(&[0, 0x0f]), 12);
-    }
-}
-
 /// Submissions one client address may make to the public forms in
 /// `RATE_WINDOW_MINUTES` (registrations and cancellations together): a
 /// family registering several people fits, a flood does not.
@@ -139,5 +125,19 @@ impl Service {
             .await?;
         tx.commit().await?;
         Ok(n <= RATE_LIMIT)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn work_is_checked() {
+        let c = "123.abc.def";
+        let counter = solve(c, 8);
+        assert!(work_done(c, &counter, 8));
+        assert!(!work_done(c, "not-a-solution-xyz", 30));
+        assert_eq!(zero_bits(&[0, 0x0f]), 12);
     }
 }

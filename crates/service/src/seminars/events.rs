@@ -504,7 +504,10 @@ impl Service {
         };
         let mut tx = self.inner.store.begin().await?;
         let user = tx.user(uid.0).await?.ok_or(ServiceError::Unauthenticated)?;
-        let ward = matches!(user.role.as_str(), "ward_staff" | "ward_admin" | "inspector");
+        let ward = matches!(
+            user.role.as_str(),
+            "ward_staff" | "ward_admin" | "inspector"
+        );
         let jobs: Vec<i64> = tx
             .jobs()
             .await?

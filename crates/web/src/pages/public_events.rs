@@ -174,7 +174,13 @@ async fn submit(
     match st.svc.register(&actor(&ctx), &slug, &form).await {
         Ok(r) => Ok(Redirect::to(&format!("/e/{slug}/r/{}?new=1", r.token)).into_response()),
         Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
-            show_event(&st, &slug, f.name, Some((status_of(&e), public_message(&e)))).await
+            show_event(
+                &st,
+                &slug,
+                f.name,
+                Some((status_of(&e), public_message(&e))),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -187,7 +193,8 @@ fn origin(headers: &HeaderMap) -> String {
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let local = host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]");
+    let local =
+        host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]");
     format!("{}://{host}", if local { "http" } else { "https" })
 }
 

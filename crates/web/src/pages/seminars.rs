@@ -290,7 +290,10 @@ async fn detail(
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, WebError> {
     let notice = q.done.map(|d| match d.as_str() {
-        "closed" => "受付を終了しました。保存期間の規則に従い、参加者情報の返却と消去が予定されました。".to_owned(),
+        "closed" => {
+            "受付を終了しました。保存期間の規則に従い、参加者情報の返却と消去が予定されました。"
+                .to_owned()
+        }
         _ => "回を追加しました。".to_owned(),
     });
     show_detail(&st, &a, contract, event, notice, None).await
@@ -341,9 +344,9 @@ async fn add_session(
     }
     .await;
     match result {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/c/{contract}/seminars/{event}?done=session")).into_response())
-        }
+        Ok(_) => Ok(
+            Redirect::to(&format!("/c/{contract}/seminars/{event}?done=session")).into_response(),
+        ),
         Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
             show_detail(&st, &a, contract, event, None, Some(err_pair(&e))).await
         }
@@ -369,9 +372,9 @@ async fn close(
         .close_reception(&staff_actor(&a, contract), contract, event)
         .await
     {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/c/{contract}/seminars/{event}?done=closed")).into_response())
-        }
+        Ok(_) => Ok(
+            Redirect::to(&format!("/c/{contract}/seminars/{event}?done=closed")).into_response(),
+        ),
         Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
             show_detail(&st, &a, contract, event, None, Some(err_pair(&e))).await
         }
@@ -426,7 +429,11 @@ async fn reception(
     let (attendees, error) = if query.is_empty() {
         (st.svc.checkin_list(&actor, event, session).await?, None)
     } else {
-        match st.svc.search_attendees(&actor, event, session, &query).await {
+        match st
+            .svc
+            .search_attendees(&actor, event, session, &query)
+            .await
+        {
             Ok(hits) => (hits, None),
             Err(e @ ServiceError::Invalid(_)) => (Vec::new(), Some(public_message(&e))),
             Err(e) => return Err(e.into()),
