@@ -382,6 +382,26 @@ async fn reception(postgres: bool) {
 
 async fn close_return_and_erase(postgres: bool) {
     let Some(b) = bed(postgres).await else { return };
+    // The ward's staff plan from the ward's side; a reception handler may not.
+    let ward = user(&b.svc, "yotsuya").await;
+    let now = b.svc.now();
+    let spec = EventSpec {
+        slug: "ward-made".into(),
+        title: "区が作った催し".into(),
+        kind: EventKind::Online,
+        venue: String::new(),
+        description: String::new(),
+        opens_at: now,
+        closes_at: now + Duration::days(1),
+    };
+    b.svc.create_event(&ward, b.contract, &spec).await.unwrap();
+    let handler = b.staff("wh-uketsuke", PURPOSE_UKETSUKE).await;
+    let mut other = spec.clone();
+    other.slug = "handler-made".into();
+    assert!(matches!(
+        b.svc.create_event(&handler, b.contract, &other).await,
+        Err(ServiceError::Denied(_))
+    ));
     let (ev, s) = b.event("close-test", 10).await;
     let canary = "カナリア 確認用子";
     let f = b.form("close-test", s, canary).await;

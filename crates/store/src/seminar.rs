@@ -403,35 +403,40 @@ impl Tx {
     }
 
     pub async fn registration(&mut self, id: i64) -> Result<Option<RegistrationRow>> {
-        self.registration_where("id = $1", id.to_string()).await
+        let sql = self
+            .sql(&format!(
+                "SELECT {REG_COLS} FROM seminar_registrations WHERE id = $1"
+            ))
+            .into_owned();
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.inner)
+            .await?)
     }
 
     pub async fn registration_by_token(&mut self, digest: &str) -> Result<Option<RegistrationRow>> {
-        self.registration_where("token_digest = $1", digest.to_owned())
-            .await
+        self.registration_by("token_digest", digest).await
     }
 
     pub async fn registration_by_qr(&mut self, digest: &str) -> Result<Option<RegistrationRow>> {
-        self.registration_where("qr_digest = $1", digest.to_owned())
-            .await
+        self.registration_by("qr_digest", digest).await
     }
 
-    async fn registration_where(
+    /// By one of the two token digest columns (a fixed name, never input).
+    async fn registration_by(
         &mut self,
-        cond: &str,
-        arg: String,
+        column: &'static str,
+        digest: &str,
     ) -> Result<Option<RegistrationRow>> {
         let sql = self
             .sql(&format!(
-                "SELECT {REG_COLS} FROM seminar_registrations WHERE {cond}"
+                "SELECT {REG_COLS} FROM seminar_registrations WHERE {column} = $1"
             ))
             .into_owned();
-        let q = sqlx::query_as(&sql);
-        let q = match arg.parse::<i64>() {
-            Ok(n) if cond.starts_with("id ") => q.bind(n),
-            _ => q.bind(arg),
-        };
-        Ok(q.fetch_optional(&mut *self.inner).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(digest)
+            .fetch_optional(&mut *self.inner)
+            .await?)
     }
 
     pub async fn registrations_of_session(

@@ -183,6 +183,17 @@ impl Service {
         contract_id: i64,
         target: &'static str,
     ) -> Result<crate::op::Op<'_>> {
+        // Planning is the 責任者's and the ward's: a handler works the
+        // reception only (the policy alone would let a reception handler
+        // write, as the purpose has no personal item to refuse).
+        if let Some(uid) = actor.user_id() {
+            let mut tx = self.inner.store.begin().await?;
+            let role = tx.user(uid.0).await?.map(|u| u.role);
+            tx.rollback().await?;
+            if role.as_deref() == Some(itaku_core::Role::Handler.code()) {
+                return Err(ServiceError::Denied(itaku_policy::Denial::RoleNotPermitted));
+            }
+        }
         let scope = match actor.contract {
             Some(c) if c.0 == contract_id => Scope::Contract(c),
             Some(_) => return Err(ServiceError::not_found()),

@@ -163,6 +163,13 @@ impl Service {
         }
         let mut op = self.registrant_op(actor, &ev, Action::Write).await?;
         let row = own_event(&mut op.tx, ev.contract_id, ev.id).await?;
+        // Read again in the operation's transaction: reception may have
+        // closed since the page was checked.
+        if row.reception_closed_at.is_some() || row.wrapped_key.is_none() {
+            return Err(ServiceError::Invalid(
+                "このイベントは現在お申し込みを受け付けていません".into(),
+            ));
+        }
         let at = op.now_ts();
         if !op.tx.use_nonce(&nonce, &at).await? {
             return Err(ServiceError::Invalid(
@@ -245,7 +252,7 @@ impl Service {
 
     /// The private page, by its token (audited: it shows the name).
     pub async fn my_registration(&self, actor: &Actor, token: &str) -> Result<MyRegistration> {
-        let (ev, row) = self.event_of_token(token).await?;
+        let ev = self.event_of_token(token).await?;
         let view = self.public_event(&ev.slug).await?;
         let mut op = self.registrant_op(actor, &view, Action::Read).await?;
         let reg = op
@@ -253,7 +260,7 @@ impl Service {
             .registration_by_token(&itaku_crypto::token_digest(token))
             .await?
             .ok_or_else(ServiceError::not_found)?;
-        let key = event_key(self, &row)?;
+        let key = event_key(self, &ev)?;
         let sessions = op.tx.seminar_sessions(ev.id).await?;
         let session = sessions
             .iter()
@@ -300,7 +307,7 @@ impl Service {
     /// Cancel through the private link; the first on the waitlist moves up
     /// in the same transaction.
     pub async fn cancel_registration(&self, actor: &Actor, token: &str) -> Result<Option<i64>> {
-        let (ev, _) = self.event_of_token(token).await?;
+        let ev = self.event_of_token(token).await?;
         let view = self.public_event(&ev.slug).await?;
         let mut op = self.registrant_op(actor, &view, Action::Write).await?;
         let reg = op
@@ -314,6 +321,11 @@ impl Service {
                     "開始時刻を過ぎたため、ここからは取り消せません".into(),
                 ));
             }
+        }
+        if view.reception_closed_at.is_some() {
+            return Err(ServiceError::Invalid(
+                "受付が終了したため、ここからは取り消せません".into(),
+            ));
         }
         op.tx.lock_seminar_session(reg.session_id).await?;
         let at = op.now_ts();
@@ -344,7 +356,7 @@ impl Service {
 
     /// The event a private token belongs to (read without personal data:
     /// only the row's event id is used before the audited operation).
-    async fn event_of_token(&self, token: &str) -> Result<(EventRow, EventRow)> {
+    async fn event_of_token(&self, token: &str) -> Result<EventRow> {
         let mut tx = self.inner.store.begin().await?;
         let reg = tx
             .registration_by_token(&itaku_crypto::token_digest(token))
@@ -355,6 +367,6 @@ impl Service {
             .await?
             .ok_or_else(ServiceError::not_found)?;
         tx.rollback().await?;
-        Ok((ev.clone(), ev))
+        Ok(ev)
     }
 }
