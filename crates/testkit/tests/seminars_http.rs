@@ -171,6 +171,43 @@ async fn public_registration_and_staff_pages(s: TestServer) {
     );
     assert!(!denied.body.contains("登録 確認太郎"));
 
+    // The 責任者 changes the session's capacity; the public page follows.
+    let mut sekinin = s.signed_in("wh-sekinin").await;
+    let detail = sekinin.get(&format!("/c/{c}/seminars/{ev}")).await;
+    assert_eq!(detail.status, 200);
+    let start = value_of(&detail.body, &format!("es-start-{sess}"));
+    let end = value_of(&detail.body, &format!("es-end-{sess}"));
+    let edited = sekinin
+        .post_form(
+            &format!("/c/{c}/seminars/{ev}/sessions/{sess}"),
+            &[
+                ("label", "会場（四谷保健センター）"),
+                ("mode", "in_person"),
+                ("starts_at", &start),
+                ("ends_at", &end),
+                ("capacity", "45"),
+                ("meeting_link", ""),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status, 303, "{}", edited.body);
+    let public = resident.get(&page_path).await;
+    assert!(public.body.contains("残り 41 席"), "45 seats, 4 taken");
+    let forged = sekinin
+        .post_form(
+            &format!("/c/{c}/seminars/{ev}/sessions/{sess}"),
+            &[
+                ("_csrf", "x"),
+                ("label", "x"),
+                ("mode", "in_person"),
+                ("starts_at", &start),
+                ("ends_at", &end),
+                ("capacity", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+
     // Rate limit: past RATE_LIMIT submissions from one address, 429.
     let mut status = 0;
     while posts <= RATE_LIMIT {
@@ -215,4 +252,12 @@ fn hidden_field(body: &str, name: &str) -> Option<String> {
     let start = body.find(&needle)? + needle.len();
     let end = body[start..].find('"')?;
     Some(body[start..start + end].to_owned())
+}
+
+/// The value attribute of the input with `id`.
+fn value_of(body: &str, id: &str) -> String {
+    let at = body.find(&format!("id=\"{id}\"")).unwrap();
+    let rest = &body[at..];
+    let v = rest.split("value=\"").nth(1).unwrap();
+    v.split('"').next().unwrap().to_owned()
 }

@@ -310,6 +310,7 @@ impl Service {
         Ok(id)
     }
 
+    /// Change a session; a `meeting_link` of `None` keeps the current one.
     pub async fn update_session(
         &self,
         actor: &Actor,
@@ -336,18 +337,11 @@ impl Service {
                 ),
             )
             .await?;
-        let sealed = match &spec.meeting_link {
-            Some(link) => Some(seal_link(
-                &event_key(self, &ev)?,
-                event_id,
-                session_id,
-                link,
-            )?),
-            None => None,
-        };
-        op.tx
-            .set_meeting_link(session_id, sealed.as_deref())
-            .await?;
+        // No link given keeps the one set before (staff never see it back).
+        if let Some(link) = &spec.meeting_link {
+            let sealed = seal_link(&event_key(self, &ev)?, event_id, session_id, link)?;
+            op.tx.set_meeting_link(session_id, Some(&sealed)).await?;
+        }
         op.finish(&[], &format!("session {session_id} updated"))
             .await
     }

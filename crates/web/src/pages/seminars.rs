@@ -33,6 +33,11 @@ pub fn routes() -> Router<AppState> {
         .route("/c/{contract}/seminars/r/{reg}/undo", post(undo))
         .route("/c/{contract}/seminars/{event}", get(detail))
         .route("/c/{contract}/seminars/{event}/sessions", post(add_session))
+        .route("/c/{contract}/seminars/{event}/edit", post(edit_event))
+        .route(
+            "/c/{contract}/seminars/{event}/sessions/{session}",
+            post(edit_session),
+        )
         .route("/c/{contract}/seminars/{event}/close", post(close))
         .route("/c/{contract}/seminars/{event}/s/{session}", get(reception))
         .route(
@@ -54,6 +59,17 @@ fn staff_actor(a: &Authed, contract: i64) -> Actor {
 
 fn layout(a: &Authed) -> Layout {
     Layout::for_session(&a.session, &a.ctx.request_id, "/seminars")
+}
+
+/// A stored UTC time as a datetime-local field's JST value.
+fn field_value(ts: &str) -> String {
+    DateTime::parse_from_rfc3339(ts)
+        .map(|t| {
+            (t.with_timezone(&Utc) + chrono::Duration::hours(9))
+                .format("%Y-%m-%dT%H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 fn err_pair(e: &ServiceError) -> (StatusCode, String) {
@@ -171,6 +187,47 @@ pub struct EventForm {
     closes_at: String,
 }
 
+fn event_spec(f: &EventForm) -> Result<EventSpec, ServiceError> {
+    Ok(EventSpec {
+        slug: f.slug.trim().to_owned(),
+        title: f.title.clone(),
+        kind: EventKind::parse(&f.kind)?,
+        venue: f.venue.clone(),
+        description: f.description.clone(),
+        opens_at: jst_field("受付開始", &f.opens_at)?,
+        closes_at: jst_field("申込締切", &f.closes_at)?,
+    })
+}
+
+async fn edit_event(
+    State(st): State<AppState>,
+    a: Authed,
+    Path((contract, event)): Path<(i64, i64)>,
+    Form(f): Form<EventForm>,
+) -> Result<Response, WebError> {
+    a.check_csrf(Some(&f._csrf))?;
+    let result = async {
+        st.svc
+            .update_event(
+                &staff_actor(&a, contract),
+                contract,
+                event,
+                &event_spec(&f)?,
+            )
+            .await
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/c/{contract}/seminars/{event}?done=edited")).into_response(),
+        ),
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
+            show_detail(&st, &a, contract, event, None, Some(err_pair(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn create(
     State(st): State<AppState>,
     a: Authed,
@@ -179,15 +236,7 @@ async fn create(
 ) -> Result<Response, WebError> {
     a.check_csrf(Some(&f._csrf))?;
     let result = async {
-        let spec = EventSpec {
-            slug: f.slug.trim().to_owned(),
-            title: f.title.clone(),
-            kind: EventKind::parse(&f.kind)?,
-            venue: f.venue.clone(),
-            description: f.description.clone(),
-            opens_at: jst_field("受付開始", &f.opens_at)?,
-            closes_at: jst_field("申込締切", &f.closes_at)?,
-        };
+        let spec = event_spec(&f)?;
         st.svc
             .create_event(&staff_actor(&a, contract), contract, &spec)
             .await
@@ -207,6 +256,9 @@ pub struct SessionLine {
     pub label: String,
     pub online: bool,
     pub when: String,
+    /// Start and end as a datetime-local field's value (JST).
+    pub starts_field: String,
+    pub ends_field: String,
     pub capacity: i64,
     pub registered: i64,
     pub waitlisted: i64,
@@ -220,6 +272,8 @@ struct DetailPage {
     contract: i64,
     ev: EventView,
     sessions: Vec<SessionLine>,
+    opens_field: String,
+    closes_field: String,
     can_plan: bool,
     closed: bool,
     returned: Option<SeminarReturnView>,
@@ -236,6 +290,8 @@ fn session_lines(ev: &EventView) -> Vec<SessionLine> {
             label: s.label.clone(),
             online: s.online,
             when: jst_display(&s.starts_at),
+            starts_field: field_value(&s.starts_at),
+            ends_field: field_value(&s.ends_at),
             capacity: s.capacity,
             registered: s.registered,
             waitlisted: s.waitlisted,
@@ -266,6 +322,8 @@ async fn show_detail(
         layout: layout(a),
         contract,
         sessions: session_lines(&ev),
+        opens_field: field_value(&ev.opens_at),
+        closes_field: field_value(&ev.closes_at),
         closed: ev.reception_closed_at.is_some(),
         ev,
         can_plan: can_plan(a),
@@ -290,6 +348,7 @@ async fn detail(
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, WebError> {
     let notice = q.done.map(|d| match d.as_str() {
+        "edited" => "変更を保存しました。".to_owned(),
         "closed" => {
             "受付を終了しました。保存期間の規則に従い、参加者情報の返却と消去が予定されました。"
                 .to_owned()
@@ -317,6 +376,52 @@ pub struct SessionForm {
     meeting_link: String,
 }
 
+fn session_spec(f: &SessionForm) -> Result<SessionSpec, ServiceError> {
+    let link = f.meeting_link.trim();
+    Ok(SessionSpec {
+        label: f.label.clone(),
+        online: f.mode == "online",
+        starts_at: jst_field("開始", &f.starts_at)?,
+        ends_at: jst_field("終了", &f.ends_at)?,
+        capacity: f
+            .capacity
+            .trim()
+            .parse()
+            .map_err(|_| ServiceError::Invalid("定員を数字で入力してください".into()))?,
+        meeting_link: (!link.is_empty()).then(|| link.to_owned()),
+    })
+}
+
+async fn edit_session(
+    State(st): State<AppState>,
+    a: Authed,
+    Path((contract, event, session)): Path<(i64, i64, i64)>,
+    Form(f): Form<SessionForm>,
+) -> Result<Response, WebError> {
+    a.check_csrf(Some(&f._csrf))?;
+    let result = async {
+        st.svc
+            .update_session(
+                &staff_actor(&a, contract),
+                contract,
+                event,
+                session,
+                &session_spec(&f)?,
+            )
+            .await
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/c/{contract}/seminars/{event}?done=edited")).into_response(),
+        ),
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
+            show_detail(&st, &a, contract, event, None, Some(err_pair(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn add_session(
     State(st): State<AppState>,
     a: Authed,
@@ -325,19 +430,7 @@ async fn add_session(
 ) -> Result<Response, WebError> {
     a.check_csrf(Some(&f._csrf))?;
     let result = async {
-        let link = f.meeting_link.trim();
-        let spec = SessionSpec {
-            label: f.label.clone(),
-            online: f.mode == "online",
-            starts_at: jst_field("開始", &f.starts_at)?,
-            ends_at: jst_field("終了", &f.ends_at)?,
-            capacity: f
-                .capacity
-                .trim()
-                .parse()
-                .map_err(|_| ServiceError::Invalid("定員を数字で入力してください".into()))?,
-            meeting_link: (!link.is_empty()).then(|| link.to_owned()),
-        };
+        let spec = session_spec(&f)?;
         st.svc
             .add_session(&staff_actor(&a, contract), contract, event, &spec)
             .await
