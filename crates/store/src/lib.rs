@@ -16,6 +16,7 @@ mod org;
 mod person;
 mod pool;
 mod seminar;
+mod seminar_registration;
 mod session;
 mod tainou;
 mod tainou_entry;
@@ -48,9 +49,9 @@ pub use org::{
 };
 pub use person::{PersonItemsRow, PersonRow, VaultRow};
 pub use pool::{Backend, Store};
-pub use seminar::{
-    CheckinRow, EventRow, NewEvent, NewRegistration, NewSeminarReturn, NewSeminarSession,
-    RegistrationRow, SeminarReturnRow, SeminarSessionRow,
+pub use seminar::{EventRow, NewEvent, NewSeminarSession, SeminarSessionRow};
+pub use seminar_registration::{
+    CheckinRow, NewRegistration, NewSeminarReturn, RegistrationRow, SeminarReturnRow,
 };
 pub use session::SessionRow;
 pub use tainou::{

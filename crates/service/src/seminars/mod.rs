@@ -18,6 +18,7 @@ mod events;
 mod keys;
 mod reception;
 mod register;
+mod views;
 
 pub use botcheck::{
     solve, work_done, BotProof, CHALLENGE_MINUTES, POW_BITS, RATE_LIMIT, RATE_WINDOW_MINUTES,

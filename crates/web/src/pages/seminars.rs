@@ -5,6 +5,8 @@
 //! shows of a person is 氏名 only, read through audited service calls.
 
 use super::render;
+use super::seminar_plan as plan;
+use super::seminar_reception as desk;
 use crate::ctx::Authed;
 use crate::error::{public_message, status_of, WebError};
 use crate::layout::Layout;
@@ -17,38 +19,47 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use itaku_core::{ContractId, Role};
-use itaku_service::seminars::{
-    AttendeeView, CheckinMethod, EventKind, EventSpec, EventView, SeminarReturnView, SessionSpec,
-    PURPOSE_UKETSUKE,
-};
+use itaku_service::seminars::{EventView, SeminarReturnView, PURPOSE_UKETSUKE};
 use itaku_service::{jst_display, Actor, ServiceError};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/seminars", get(index))
-        .route("/c/{contract}/seminars", get(list).post(create))
-        .route("/c/{contract}/seminars/qr/{qr}", get(scanned))
-        .route("/c/{contract}/seminars/r/{reg}/checkin", post(check_in))
-        .route("/c/{contract}/seminars/r/{reg}/undo", post(undo))
+        .route("/c/{contract}/seminars", get(list).post(plan::create))
+        .route("/c/{contract}/seminars/qr/{qr}", get(desk::scanned))
+        .route(
+            "/c/{contract}/seminars/r/{reg}/checkin",
+            post(desk::check_in),
+        )
+        .route("/c/{contract}/seminars/r/{reg}/undo", post(desk::undo))
         .route("/c/{contract}/seminars/{event}", get(detail))
-        .route("/c/{contract}/seminars/{event}/sessions", post(add_session))
-        .route("/c/{contract}/seminars/{event}/edit", post(edit_event))
+        .route(
+            "/c/{contract}/seminars/{event}/sessions",
+            post(plan::add_session),
+        )
+        .route(
+            "/c/{contract}/seminars/{event}/edit",
+            post(plan::edit_event),
+        )
         .route(
             "/c/{contract}/seminars/{event}/sessions/{session}",
-            post(edit_session),
+            post(plan::edit_session),
         )
         .route("/c/{contract}/seminars/{event}/close", post(close))
-        .route("/c/{contract}/seminars/{event}/s/{session}", get(reception))
+        .route(
+            "/c/{contract}/seminars/{event}/s/{session}",
+            get(desk::reception),
+        )
         .route(
             "/c/{contract}/seminars/{event}/s/{session}/counts",
-            get(counts),
+            get(desk::counts),
         )
 }
 
 /// Ward staff plan from the ward's side; the contractor's staff act inside
 /// the contract under the reception purpose.
-fn staff_actor(a: &Authed, contract: i64) -> Actor {
+pub(super) fn staff_actor(a: &Authed, contract: i64) -> Actor {
     match a.session.user.role {
         Role::WardStaff | Role::WardAdmin | Role::Inspector => a.actor(),
         _ => a
@@ -57,7 +68,7 @@ fn staff_actor(a: &Authed, contract: i64) -> Actor {
     }
 }
 
-fn layout(a: &Authed) -> Layout {
+pub(super) fn layout(a: &Authed) -> Layout {
     Layout::for_session(&a.session, &a.ctx.request_id, "/seminars")
 }
 
@@ -72,12 +83,12 @@ fn field_value(ts: &str) -> String {
         .unwrap_or_default()
 }
 
-fn err_pair(e: &ServiceError) -> (StatusCode, String) {
+pub(super) fn err_pair(e: &ServiceError) -> (StatusCode, String) {
     (status_of(e), public_message(e))
 }
 
 /// `2026-12-01T14:00` as typed in a datetime-local field (JST).
-fn jst_field(label: &str, s: &str) -> Result<DateTime<Utc>, ServiceError> {
+pub(super) fn jst_field(label: &str, s: &str) -> Result<DateTime<Utc>, ServiceError> {
     NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M")
         .map(|t| t.and_utc() - chrono::Duration::hours(9))
         .map_err(|_| ServiceError::Invalid(format!("{label}の日時を正しく入力してください")))
@@ -126,7 +137,7 @@ fn can_plan(a: &Authed) -> bool {
     )
 }
 
-async fn show_list(
+pub(super) async fn show_list(
     st: &AppState,
     a: &Authed,
     contract: i64,
@@ -167,90 +178,6 @@ async fn list(
     show_list(&st, &a, contract, None).await
 }
 
-#[derive(Deserialize, Default)]
-pub struct EventForm {
-    #[serde(default)]
-    _csrf: String,
-    #[serde(default)]
-    slug: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    venue: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    opens_at: String,
-    #[serde(default)]
-    closes_at: String,
-}
-
-fn event_spec(f: &EventForm) -> Result<EventSpec, ServiceError> {
-    Ok(EventSpec {
-        slug: f.slug.trim().to_owned(),
-        title: f.title.clone(),
-        kind: EventKind::parse(&f.kind)?,
-        venue: f.venue.clone(),
-        description: f.description.clone(),
-        opens_at: jst_field("受付開始", &f.opens_at)?,
-        closes_at: jst_field("申込締切", &f.closes_at)?,
-    })
-}
-
-async fn edit_event(
-    State(st): State<AppState>,
-    a: Authed,
-    Path((contract, event)): Path<(i64, i64)>,
-    Form(f): Form<EventForm>,
-) -> Result<Response, WebError> {
-    a.check_csrf(Some(&f._csrf))?;
-    let result = async {
-        st.svc
-            .update_event(
-                &staff_actor(&a, contract),
-                contract,
-                event,
-                &event_spec(&f)?,
-            )
-            .await
-    }
-    .await;
-    match result {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/c/{contract}/seminars/{event}?done=edited")).into_response(),
-        ),
-        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
-            show_detail(&st, &a, contract, event, None, Some(err_pair(&e))).await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn create(
-    State(st): State<AppState>,
-    a: Authed,
-    Path(contract): Path<i64>,
-    Form(f): Form<EventForm>,
-) -> Result<Response, WebError> {
-    a.check_csrf(Some(&f._csrf))?;
-    let result = async {
-        let spec = event_spec(&f)?;
-        st.svc
-            .create_event(&staff_actor(&a, contract), contract, &spec)
-            .await
-    }
-    .await;
-    match result {
-        Ok(id) => Ok(Redirect::to(&format!("/c/{contract}/seminars/{id}")).into_response()),
-        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
-            show_list(&st, &a, contract, Some(err_pair(&e))).await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 pub struct SessionLine {
     pub id: i64,
     pub label: String,
@@ -282,7 +209,7 @@ struct DetailPage {
     error: Option<String>,
 }
 
-fn session_lines(ev: &EventView) -> Vec<SessionLine> {
+pub(super) fn session_lines(ev: &EventView) -> Vec<SessionLine> {
     ev.sessions
         .iter()
         .map(|s| SessionLine {
@@ -300,7 +227,7 @@ fn session_lines(ev: &EventView) -> Vec<SessionLine> {
         .collect()
 }
 
-async fn show_detail(
+pub(super) async fn show_detail(
     st: &AppState,
     a: &Authed,
     contract: i64,
@@ -359,95 +286,6 @@ async fn detail(
 }
 
 #[derive(Deserialize, Default)]
-pub struct SessionForm {
-    #[serde(default)]
-    _csrf: String,
-    #[serde(default)]
-    label: String,
-    #[serde(default)]
-    mode: String,
-    #[serde(default)]
-    starts_at: String,
-    #[serde(default)]
-    ends_at: String,
-    #[serde(default)]
-    capacity: String,
-    #[serde(default)]
-    meeting_link: String,
-}
-
-fn session_spec(f: &SessionForm) -> Result<SessionSpec, ServiceError> {
-    let link = f.meeting_link.trim();
-    Ok(SessionSpec {
-        label: f.label.clone(),
-        online: f.mode == "online",
-        starts_at: jst_field("開始", &f.starts_at)?,
-        ends_at: jst_field("終了", &f.ends_at)?,
-        capacity: f
-            .capacity
-            .trim()
-            .parse()
-            .map_err(|_| ServiceError::Invalid("定員を数字で入力してください".into()))?,
-        meeting_link: (!link.is_empty()).then(|| link.to_owned()),
-    })
-}
-
-async fn edit_session(
-    State(st): State<AppState>,
-    a: Authed,
-    Path((contract, event, session)): Path<(i64, i64, i64)>,
-    Form(f): Form<SessionForm>,
-) -> Result<Response, WebError> {
-    a.check_csrf(Some(&f._csrf))?;
-    let result = async {
-        st.svc
-            .update_session(
-                &staff_actor(&a, contract),
-                contract,
-                event,
-                session,
-                &session_spec(&f)?,
-            )
-            .await
-    }
-    .await;
-    match result {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/c/{contract}/seminars/{event}?done=edited")).into_response(),
-        ),
-        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
-            show_detail(&st, &a, contract, event, None, Some(err_pair(&e))).await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn add_session(
-    State(st): State<AppState>,
-    a: Authed,
-    Path((contract, event)): Path<(i64, i64)>,
-    Form(f): Form<SessionForm>,
-) -> Result<Response, WebError> {
-    a.check_csrf(Some(&f._csrf))?;
-    let result = async {
-        let spec = session_spec(&f)?;
-        st.svc
-            .add_session(&staff_actor(&a, contract), contract, event, &spec)
-            .await
-    }
-    .await;
-    match result {
-        Ok(_) => Ok(
-            Redirect::to(&format!("/c/{contract}/seminars/{event}?done=session")).into_response(),
-        ),
-        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
-            show_detail(&st, &a, contract, event, None, Some(err_pair(&e))).await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-#[derive(Deserialize, Default)]
 pub struct CsrfForm {
     #[serde(default)]
     _csrf: String,
@@ -473,176 +311,4 @@ async fn close(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-#[derive(Template)]
-#[template(path = "seminar_reception.html")]
-struct ReceptionPage {
-    layout: Layout,
-    contract: i64,
-    /// The event's id, for the included live counts.
-    event: i64,
-    ev: EventView,
-    session: SessionLine,
-    q: String,
-    attendees: Vec<AttendeeView>,
-    notice: Option<String>,
-    error: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "seminar_counts.html")]
-struct CountsPartial {
-    contract: i64,
-    event: i64,
-    session: SessionLine,
-}
-
-#[derive(Deserialize, Default)]
-pub struct ReceptionQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    done: Option<String>,
-}
-
-async fn reception(
-    State(st): State<AppState>,
-    a: Authed,
-    Path((contract, event, session)): Path<(i64, i64, i64)>,
-    Query(q): Query<ReceptionQuery>,
-) -> Result<Response, WebError> {
-    let actor = staff_actor(&a, contract);
-    let ev = st.svc.event(&actor, contract, event).await?;
-    let line = session_lines(&ev)
-        .into_iter()
-        .find(|s| s.id == session)
-        .ok_or_else(|| WebError::Service(ServiceError::not_found()))?;
-    let query = q.q.trim().to_owned();
-    let (attendees, error) = if query.is_empty() {
-        (st.svc.checkin_list(&actor, event, session).await?, None)
-    } else {
-        match st
-            .svc
-            .search_attendees(&actor, event, session, &query)
-            .await
-        {
-            Ok(hits) => (hits, None),
-            Err(e @ ServiceError::Invalid(_)) => (Vec::new(), Some(public_message(&e))),
-            Err(e) => return Err(e.into()),
-        }
-    };
-    let notice = q.done.map(|d| match d.as_str() {
-        "undo" => "受付を取り消しました。".to_owned(),
-        _ => "受付しました。".to_owned(),
-    });
-    Ok(render(&ReceptionPage {
-        layout: layout(&a),
-        contract,
-        event,
-        ev,
-        session: line,
-        q: query,
-        attendees,
-        notice,
-        error,
-    })?
-    .into_response())
-}
-
-/// The live counts, polled by htmx (no names).
-async fn counts(
-    State(st): State<AppState>,
-    a: Authed,
-    Path((contract, event, session)): Path<(i64, i64, i64)>,
-) -> Result<Response, WebError> {
-    let ev = st
-        .svc
-        .event(&staff_actor(&a, contract), contract, event)
-        .await?;
-    let line = session_lines(&ev)
-        .into_iter()
-        .find(|s| s.id == session)
-        .ok_or_else(|| WebError::Service(ServiceError::not_found()))?;
-    Ok(render(&CountsPartial {
-        contract,
-        event,
-        session: line,
-    })?
-    .into_response())
-}
-
-#[derive(Template)]
-#[template(path = "seminar_scanned.html")]
-struct ScannedPage {
-    layout: Layout,
-    contract: i64,
-    a: AttendeeView,
-    checked_in: bool,
-}
-
-/// Where the camera app sends the phone: the registration the QR code
-/// stands for, with the button that checks it in.
-async fn scanned(
-    State(st): State<AppState>,
-    a: Authed,
-    Path((contract, qr)): Path<(i64, String)>,
-) -> Result<Response, WebError> {
-    let att = st
-        .svc
-        .attendee_by_qr(&staff_actor(&a, contract), &qr)
-        .await?;
-    Ok(render(&ScannedPage {
-        layout: layout(&a),
-        contract,
-        checked_in: att.checked_in_at.is_some(),
-        a: att,
-    })?
-    .into_response())
-}
-
-#[derive(Deserialize, Default)]
-pub struct CheckinForm {
-    #[serde(default)]
-    _csrf: String,
-    #[serde(default)]
-    method: String,
-    #[serde(default)]
-    event: i64,
-    #[serde(default)]
-    session: i64,
-}
-
-fn reception_path(contract: i64, event: i64, session: i64, done: &str) -> String {
-    format!("/c/{contract}/seminars/{event}/s/{session}?done={done}")
-}
-
-async fn check_in(
-    State(st): State<AppState>,
-    a: Authed,
-    Path((contract, reg)): Path<(i64, i64)>,
-    Form(f): Form<CheckinForm>,
-) -> Result<Response, WebError> {
-    a.check_csrf(Some(&f._csrf))?;
-    let method = match f.method.as_str() {
-        "qr" => CheckinMethod::Qr,
-        _ => CheckinMethod::Name,
-    };
-    st.svc
-        .check_in(&staff_actor(&a, contract), reg, method)
-        .await?;
-    Ok(Redirect::to(&reception_path(contract, f.event, f.session, "in")).into_response())
-}
-
-async fn undo(
-    State(st): State<AppState>,
-    a: Authed,
-    Path((contract, reg)): Path<(i64, i64)>,
-    Form(f): Form<CheckinForm>,
-) -> Result<Response, WebError> {
-    a.check_csrf(Some(&f._csrf))?;
-    st.svc
-        .undo_check_in(&staff_actor(&a, contract), reg)
-        .await?;
-    Ok(Redirect::to(&reception_path(contract, f.event, f.session, "undo")).into_response())
 }
