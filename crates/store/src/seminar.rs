@@ -266,7 +266,7 @@ impl Tx {
     pub async fn lock_seminar_session(&mut self, id: i64) -> Result<Option<SeminarSessionRow>> {
         let sql = self
             .sql(&format!(
-                "SELECT {SESSION_COLS} FROM seminar_sessions WHERE id = $1"
+                "UPDATE seminar_sessions SET seq = seq + 1 WHERE id = $1 RETURNING {SESSION_COLS}"
             ))
             .into_owned();
         Ok(sqlx::query_as(&sql)
