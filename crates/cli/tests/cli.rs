@@ -157,7 +157,9 @@ fn migrate_applies_and_reports_versions() {
     let dir = tempfile::tempdir().unwrap();
     let o = itaku(&["--data", "d", "migrate"], dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13]"));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]")
+    );
     assert!(dir.path().join("d/itaku.db").exists());
 }
 

@@ -4,9 +4,11 @@
 
 mod decide;
 mod facts;
+mod public;
 
 pub use decide::{decide, Decision, Denial};
 pub use facts::{
     Action, ContractFacts, ContractStatus, PurposeFacts, Request, Scope, SubcontractFacts, Subject,
     Terminal,
 };
+pub use public::{decide_registrant, PublicWindow};

@@ -58,7 +58,8 @@ pub struct WorkMenu {
     pub desk: bool,
     /// A purpose with the 滞納整理票 entry items.
     pub tainou: bool,
-    /// A purpose of seed 003's seminar job.
+    /// A purpose of seed 003's seminar job that sees 氏名 (reception and
+    /// the 責任者, who plans the events).
     pub seminars: bool,
     /// A purpose with アンケート (questionnaires).
     pub anketo: bool,
@@ -76,7 +77,8 @@ impl WorkMenu {
             m.any = true;
             m.desk |= desk.is_subset(&items);
             m.tainou |= tainou.is_subset(&items);
-            m.seminars |= job == crate::seminars::JOB_CODE;
+            m.seminars |=
+                job == crate::seminars::JOB_CODE && items.contains(itaku_core::Item::Shimei);
             m.anketo |= items.contains(itaku_core::Item::Anketo);
         }
         Ok(m)

@@ -9,8 +9,8 @@ use crate::time::{jst_date, parse_date, ts};
 use crate::{Actor, Service};
 use itaku_core::{ContractId, IpNet, ItemSet, OrgId, OrgKind, Role, UserId};
 use itaku_policy::{
-    decide, Action, ContractFacts, ContractStatus, Decision, PurposeFacts, Request, Scope,
-    SubcontractFacts, Subject,
+    decide, decide_registrant, Action, ContractFacts, ContractStatus, Decision, PublicWindow,
+    PurposeFacts, Request, Scope, SubcontractFacts, Subject, Terminal,
 };
 use itaku_store::{NewAuditEntry, Tx};
 
@@ -23,6 +23,9 @@ pub(crate) struct OpRequest {
     /// a contract, all items in the ward's vault), taken from the facts the
     /// decision reads anyway instead of a transaction of their own.
     context_items: bool,
+    /// For an anonymous actor: the purpose the service opened to residents'
+    /// own registrations (seminars), the only way one is ever allowed.
+    public: Option<PublicWindow>,
 }
 
 impl OpRequest {
@@ -33,6 +36,7 @@ impl OpRequest {
             items: ItemSet::new(),
             target,
             context_items: false,
+            public: None,
         }
     }
     pub fn system(action: Action, target: &'static str) -> Self {
@@ -44,6 +48,10 @@ impl OpRequest {
     }
     pub fn context_items(mut self) -> Self {
         self.context_items = true;
+        self
+    }
+    pub fn public(mut self, window: PublicWindow) -> Self {
+        self.public = Some(window);
         self
     }
 }
@@ -97,11 +105,26 @@ impl Service {
             true => Some(tx.policy_version().await?),
             false => None,
         };
-        let (subject, user_label) = self.subject_at(&mut tx, actor, version).await?;
+        // An anonymous actor (a resident registering) has no subject; the
+        // policy's `decide_registrant` decides for them.
+        let (subject, user_label) = match actor.kind {
+            ActorKind::Anonymous => (None, None),
+            _ => {
+                let (s, l) = self.subject_at(&mut tx, actor, version).await?;
+                (Some(s), l)
+            }
+        };
         // Only a registered, unrevoked terminal's certificate counts.
-        let terminal = self
-            .registered_terminal(&mut tx, &subject, &actor.terminal)
-            .await?;
+        let terminal = match &subject {
+            Some(s) => {
+                self.registered_terminal(&mut tx, s, &actor.terminal)
+                    .await?
+            }
+            None => Terminal {
+                ip: actor.terminal.ip,
+                client_cert: None,
+            },
+        };
         let contract = match req.scope {
             Scope::Contract(id) => self.contract_facts_at(&mut tx, id, version).await?,
             _ => None,
@@ -119,18 +142,18 @@ impl Service {
                 None => ItemSet::all(),
             };
         }
-        let decision = decide(
-            &subject,
-            contract.as_ref(),
-            &Request {
-                action: req.action,
-                scope: req.scope,
-                purpose,
-                items: &req.items,
-                terminal: &terminal,
-                today: jst_date(now),
-            },
-        );
+        let request = Request {
+            action: req.action,
+            scope: req.scope,
+            purpose,
+            items: &req.items,
+            terminal: &terminal,
+            today: jst_date(now),
+        };
+        let decision = match &subject {
+            Some(s) => decide(s, contract.as_ref(), &request),
+            None => decide_registrant(contract.as_ref(), req.public.as_ref(), &request),
+        };
         let actor_label = match &actor.kind {
             ActorKind::User(_) => String::new(),
             ActorKind::System { reason } => format!("system: {reason}"),
@@ -140,7 +163,11 @@ impl Service {
             at: ts(now),
             actor_user_id: actor.user_id().map(|u| u.0),
             actor: actor_label,
-            role: subject.role.code().into(),
+            role: subject
+                .as_ref()
+                .map(|s| s.role.code())
+                .unwrap_or("anonymous")
+                .into(),
             terminal: actor.terminal_label(),
             contract_id: match req.scope {
                 Scope::Contract(c) => Some(c.0),

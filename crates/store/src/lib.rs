@@ -18,6 +18,8 @@ mod lists;
 mod org;
 mod person;
 mod pool;
+mod seminar;
+mod seminar_registration;
 mod session;
 mod tainou;
 mod tainou_entry;
@@ -50,6 +52,10 @@ pub use org::{
 };
 pub use person::{PersonItemsRow, PersonRow, VaultRow};
 pub use pool::{Backend, Store};
+pub use seminar::{EventRow, NewEvent, NewSeminarSession, SeminarSessionRow};
+pub use seminar_registration::{
+    CheckinRow, NewRegistration, NewSeminarReturn, RegistrationRow, SeminarReturnRow,
+};
 pub use session::SessionRow;
 pub use tainou::{
     AssessmentRow, HouseholdMemberRow, HouseholdRow, LedgerEntryRow, NewLedgerEntry, PaymentRow,

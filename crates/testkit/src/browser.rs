@@ -380,6 +380,23 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// Size the window like a phone: 375 CSS pixels wide (headless
+    /// Chromium draws no window frame, so this is the viewport).
+    pub async fn phone(&self) {
+        self.wd
+            .set_window_size(375, 812)
+            .await
+            .expect("a phone-sized window");
+    }
+
+    /// Back to the desktop size the session started with.
+    pub async fn desktop(&self) {
+        self.wd
+            .set_window_size(1280, 900)
+            .await
+            .expect("a desktop-sized window");
+    }
+
     pub async fn open(&self, path: &str) {
         if let Err(e) = self.wd.goto(&format!("{}{path}", self.base)).await {
             panic!("cannot open {path}: {e}");

@@ -161,4 +161,38 @@ async fn answered_on_a_phone_keyed_twice_and_aggregated_with_a_chart(b: Browser)
     assert!(!hidden(&b, "#anketo-chart-1").await, "the chart is visible");
     let errors = script_errors(&b).await;
     assert!(errors.is_empty(), "{errors:?}");
+
+    // Reception of answers closes, the aggregation is marked done; a week
+    // later the job returns the questionnaire and erases the contractor's
+    // copy; the ward opens it from its menu with the certificate checked.
+    b.open(&detail).await;
+    b.click("#close").await;
+    b.wait_for_path(&detail).await;
+    b.click("#done").await;
+    b.wait_for_path(&detail).await;
+    b.sign_out().await;
+    b.server.clock.advance(chrono::Duration::days(8));
+    let r = b.server.svc.run_due_jobs("browser").await.unwrap();
+    assert_eq!(r.done.len(), 1, "{r:?}");
+    b.desktop().await;
+    b.sign_in("yotsuya").await;
+    b.menu("アンケートの承認", "/ward/questionnaires").await;
+    b.click("#returns-link").await;
+    b.wait_for_path("/ward/questionnaires/returns").await;
+    b.click_link("女性のための健康セミナー 参加者アンケート")
+        .await;
+    assert!(b
+        .text("#certificate-ok")
+        .await
+        .contains("署名を確認しました"));
+    assert!(b.text("#respondents").await.contains("回答 42人"));
+    let bars = b
+        .js(
+            "return document.querySelectorAll('svg.anketo-chart rect.bar').length",
+            vec![],
+        )
+        .await
+        .as_i64()
+        .unwrap_or_default();
+    assert!(bars > 0, "the ward's charts are drawn");
 }

@@ -165,6 +165,7 @@ async fn the_menu_offers_only_designated_work(s: TestServer) {
         ("mirai-denwa", false, false),
         ("mirai-sekinin", false, false),
         ("wh-shukei", false, false),
+        ("wh-uketsuke", false, false),
     ] {
         let mut c = s.signed_in(login).await;
         let home = c.get("/dashboard").await;
@@ -180,6 +181,11 @@ async fn the_menu_offers_only_designated_work(s: TestServer) {
             menu(&home.body, "/questionnaires"),
             login == "wh-shukei",
             "{login}: アンケート"
+        );
+        assert_eq!(
+            menu(&home.body, "/seminars"),
+            login == "wh-uketsuke",
+            "{login}: セミナー・イベント"
         );
     }
     let mut ward = s.signed_in("hokenshi").await;

@@ -137,15 +137,79 @@ async fn rule_to_job_to_certificate(backend: Backend) {
     assert!(cert.body.contains("委託先の廃業"), "{}", cert.body);
 }
 
+/// The seminar actions are chosen on the same form: a rule that returns
+/// the aggregated questionnaires a week after 集計完了 shows with its
+/// action; a made-up action is refused.
+async fn seminar_actions_are_offered(backend: Backend) {
+    let Some(s) = TestServer::start(backend, 20).await else {
+        return;
+    };
+    let c = s
+        .svc
+        .contracts(&itaku_service::Actor::system("t"))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == itaku_service::seminars::demo::DEMO_CONTRACT_NAME)
+        .unwrap()
+        .id;
+    let mut admin = s.signed_in("ward-admin").await;
+    let page = admin.get(&format!("/admin/contracts/{c}/retention")).await;
+    assert!(page.body.contains("value=\"return_questionnaires\""));
+    assert!(page.body.contains("value=\"return_registrations\""));
+    let bad = admin
+        .post_form(
+            &format!("/admin/contracts/{c}/retention"),
+            &[("trigger", "contract_end"), ("action", "shred_everything")],
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body.contains("何を行うか"), "{}", bad.body);
+    let r = admin
+        .post_form(
+            &format!("/admin/contracts/{c}/retention"),
+            &[
+                ("trigger", "event"),
+                ("event", "aggregation_done"),
+                ("days", "3"),
+                ("action", "return_questionnaires"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let rules = s
+        .svc
+        .retention_rules(&itaku_service::Actor::system("t"), c)
+        .await
+        .unwrap();
+    assert!(rules.iter().any(|r| r.active
+        && r.action == itaku_service::RetentionAction::ReturnQuestionnaires
+        && r.trigger_label.contains("3 日後")));
+    let page = admin.get(r.location().unwrap()).await;
+    assert!(
+        page.body.contains("集計済みアンケートを区へ返却"),
+        "{}",
+        page.body
+    );
+}
+
 mod sqlite {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn rule_to_job_to_certificate() {
         super::rule_to_job_to_certificate(itaku_testkit::Backend::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn seminar_actions_are_offered() {
+        super::seminar_actions_are_offered(itaku_testkit::Backend::Sqlite).await;
     }
 }
 mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn rule_to_job_to_certificate() {
         super::rule_to_job_to_certificate(itaku_testkit::Backend::Postgres).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn seminar_actions_are_offered() {
+        super::seminar_actions_are_offered(itaku_testkit::Backend::Postgres).await;
     }
 }

@@ -29,6 +29,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/anketo.js"),
     ),
     (
+        "seminar_pow.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/seminar_pow.js"),
+    ),
+    (
         "htmx.min.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/htmx.min.js"),

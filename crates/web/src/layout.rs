@@ -50,6 +50,7 @@ impl Layout {
             nav.push(("/ward/complaints", "苦情処理簿"));
             nav.push(("/ward/tainou", "世帯台帳"));
             nav.push(("/ward/questionnaires", "アンケートの承認"));
+            nav.push(("/seminars", "セミナー・イベント"));
         }
         // Only the workplaces the user is designated for; the pages and the
         // service still decide every operation.
@@ -64,6 +65,9 @@ impl Layout {
         }
         if s.work.anketo {
             nav.push(("/questionnaires", "アンケート"));
+        }
+        if s.work.seminars {
+            nav.push(("/seminars", "セミナー・イベント"));
         }
         if s.work.any {
             nav.push(("/complaints", "苦情の記録"));

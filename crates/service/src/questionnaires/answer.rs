@@ -11,7 +11,7 @@ use crate::error::{Result, ServiceError};
 use crate::op::OpRequest;
 use crate::{Actor, Service};
 use itaku_core::ContractId;
-use itaku_policy::{Action, Scope};
+use itaku_policy::{Action, PublicWindow, Scope};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -161,7 +161,7 @@ impl Service {
         raw: &RawAnswers,
     ) -> Result<i64> {
         let cid = contract_of(actor)?;
-        self.record_answer(actor, cid, questionnaire_id, registration_id, raw)
+        self.record_answer(actor, cid, questionnaire_id, registration_id, raw, None)
             .await
     }
 
@@ -171,44 +171,70 @@ impl Service {
         actor: &Actor,
         token: &str,
     ) -> Result<QuestionnaireView> {
-        let sys = public_actor(actor, "公開アンケートの表示")?;
+        let q = self.published_by_token(token).await?;
+        let cid = ContractId(q.contract_id);
         let mut op = self
             .begin_read(
-                &sys,
-                OpRequest::new(Action::Read, Scope::System, "questionnaire"),
+                &resident(actor, cid)?,
+                OpRequest::new(Action::Read, Scope::Contract(cid), "questionnaire")
+                    .public(window(cid)),
             )
             .await?;
-        let q = op
-            .tx
-            .questionnaire_by_token(token)
-            .await?
-            .filter(|q| q.status == "published")
-            .ok_or_else(ServiceError::not_found)?;
         let view = assemble(&mut op, &q).await?;
         op.finish(&[], &format!("public page of questionnaire {}", q.id))
             .await?;
         Ok(view)
     }
 
+    async fn published_by_token(&self, token: &str) -> Result<itaku_store::QuestionnaireRow> {
+        let mut tx = self.inner.store.begin().await?;
+        let q = tx.questionnaire_by_token(token).await?;
+        tx.rollback().await?;
+        q.filter(|q| q.status == "published")
+            .ok_or_else(ServiceError::not_found)
+    }
+
     /// A resident answers on the public page (anonymous questionnaires;
     /// a linked one is answered through the registrant's private link).
     pub async fn public_answer(&self, actor: &Actor, token: &str, raw: &RawAnswers) -> Result<i64> {
-        let sys = public_actor(actor, "公開アンケートへの回答")?;
-        let (cid, id) = {
-            let mut tx = self.inner.store.begin().await?;
-            let q = tx.questionnaire_by_token(token).await?;
-            tx.rollback().await?;
-            let q = q
-                .filter(|q| q.status == "published")
-                .ok_or_else(ServiceError::not_found)?;
-            if q.mode != Mode::Anonymous.code() {
-                return Err(ServiceError::Invalid(
-                    "このアンケートは、お申込みの際にお知らせしたリンクからお答えください".into(),
-                ));
-            }
-            (ContractId(q.contract_id), q.id)
-        };
-        self.record_answer(&sys, cid, id, None, raw).await
+        let q = self.published_by_token(token).await?;
+        if q.mode != Mode::Anonymous.code() {
+            return Err(ServiceError::Invalid(
+                "このアンケートは、お申込みの際にお知らせしたリンクからお答えください".into(),
+            ));
+        }
+        let cid = ContractId(q.contract_id);
+        self.record_answer(
+            &resident(actor, cid)?,
+            cid,
+            q.id,
+            None,
+            raw,
+            Some(window(cid)),
+        )
+        .await
+    }
+
+    /// A registrant answers the questionnaire linked to their event; the
+    /// caller (the seminars module) has verified the registration from
+    /// the registrant's private link.
+    pub(crate) async fn registrant_answer_for(
+        &self,
+        actor: &Actor,
+        cid: ContractId,
+        questionnaire_id: i64,
+        registration_id: i64,
+        raw: &RawAnswers,
+    ) -> Result<i64> {
+        self.record_answer(
+            &resident(actor, cid)?,
+            cid,
+            questionnaire_id,
+            Some(registration_id),
+            raw,
+            Some(window(cid)),
+        )
+        .await
     }
 
     async fn record_answer(
@@ -218,18 +244,18 @@ impl Service {
         questionnaire_id: i64,
         registration_id: Option<i64>,
         raw: &RawAnswers,
+        public: Option<PublicWindow>,
     ) -> Result<i64> {
-        let mut op = self
-            .begin(
-                actor,
-                OpRequest::new(
-                    Action::Write,
-                    Scope::Contract(cid),
-                    "questionnaire_response",
-                )
-                .items(super::build::anketo_items()),
-            )
-            .await?;
+        let mut req = OpRequest::new(
+            Action::Write,
+            Scope::Contract(cid),
+            "questionnaire_response",
+        )
+        .items(super::build::anketo_items());
+        if let Some(w) = public {
+            req = req.public(w);
+        }
+        let mut op = self.begin(actor, req).await?;
         let (q, def) = super::load(&mut op, questionnaire_id, Some(cid.0)).await?;
         if def.status != "published" {
             return Err(ServiceError::Conflict(
@@ -287,19 +313,24 @@ impl Service {
     }
 }
 
-/// The public page acts as a system actor named for what it does, from
-/// the resident's address and request: op.rs has no policy subject for
-/// an anonymous actor, and this one may only do the one thing the code
-/// around it does (read a published questionnaire, add one answer).
-fn public_actor(actor: &Actor, what: &str) -> Result<Actor> {
+/// A resident on a public page acts as the anonymous actor they are,
+/// within the questionnaire purpose of the contract: the policy admits
+/// them only through the public window (crates/policy/src/public.rs), to
+/// read a published questionnaire and add their own answer.
+fn resident(actor: &Actor, cid: ContractId) -> Result<Actor> {
     if actor.kind != ActorKind::Anonymous {
         return Err(ServiceError::Invalid(
             "公開ページの操作は未ログインの利用者として行います".into(),
         ));
     }
-    let mut sys = Actor::system(format!("{what}（未ログインの利用者）"));
-    sys.terminal = actor.terminal.clone();
-    sys.request_id = actor.request_id.clone();
-    sys.stepped_up = false;
-    Ok(sys)
+    Ok(actor
+        .clone()
+        .in_contract(cid, Some(crate::seminars::PURPOSE_ANKETO.to_owned())))
+}
+
+fn window(cid: ContractId) -> PublicWindow {
+    PublicWindow {
+        contract: cid,
+        purpose: crate::seminars::PURPOSE_ANKETO.to_owned(),
+    }
 }

@@ -124,13 +124,25 @@ pub enum RetentionAction {
     /// questionnaire's own key destroyed), each with its certificate. The
     /// contract and its vault go on.
     ReturnQuestionnaires,
+    /// Seminars (seed 003): each event whose reception has closed has its
+    /// participant list returned to the ward and the contractor's copy
+    /// erased (its event key destroyed), with a signed certificate. The
+    /// rest of the contract's vault stays.
+    ReturnRegistrations,
 }
 
 impl RetentionAction {
+    /// Every action, as the administrator chooses among them.
+    pub const ALL: [RetentionAction; 3] = [
+        RetentionAction::ReturnThenErase,
+        RetentionAction::ReturnRegistrations,
+        RetentionAction::ReturnQuestionnaires,
+    ];
     pub fn code(self) -> &'static str {
         match self {
             RetentionAction::ReturnThenErase => "return_then_erase",
             RetentionAction::ReturnQuestionnaires => "return_questionnaires",
+            RetentionAction::ReturnRegistrations => "return_registrations",
         }
     }
     pub fn label(self) -> &'static str {
@@ -141,12 +153,16 @@ impl RetentionAction {
             RetentionAction::ReturnQuestionnaires => {
                 "集計済みアンケートを区へ返却し、受託者の回答・集計結果を消去して消去証明書を発行"
             }
+            RetentionAction::ReturnRegistrations => {
+                "受付終了したイベントの参加者情報を区に返却し、委託先の控えを消去して消去証明書を発行"
+            }
         }
     }
     pub fn parse(s: &str) -> Result<Self> {
         match s {
             "return_then_erase" => Ok(RetentionAction::ReturnThenErase),
             "return_questionnaires" => Ok(RetentionAction::ReturnQuestionnaires),
+            "return_registrations" => Ok(RetentionAction::ReturnRegistrations),
             _ => Err(ServiceError::Internal(format!(
                 "unknown retention action {s}"
             ))),

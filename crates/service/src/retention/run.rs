@@ -49,6 +49,19 @@ impl Service {
                     "questionnaires_returned": r.returned,
                 }));
             }
+            RetentionAction::ReturnRegistrations => {
+                let done = self.return_closed_events(sys, rule.contract_id).await?;
+                return Ok(serde_json::json!({
+                    "rule_id": rule.id,
+                    "contract_id": rule.contract_id,
+                    "events_returned": done.iter().map(|r| serde_json::json!({
+                        "event_id": r.event_id,
+                        "returned": r.records,
+                        "digest": r.digest,
+                        "certificate_issued_at": r.certificate.issued_at,
+                    })).collect::<Vec<_>>(),
+                }));
+            }
         }
         let cid = rule.contract_id;
         let mut returned = None;

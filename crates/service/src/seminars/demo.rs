@@ -160,6 +160,7 @@ impl Service {
             )
             .await?;
         }
+        self.seed_seminar_events(sys, contract_id).await?;
         self.seed_questionnaires(sys, contract_id, sekinin_id, shukei_id)
             .await?;
         Ok(SeminarDemo {
@@ -170,5 +171,141 @@ impl Service {
             uketsuke_id,
             shukei_id,
         })
+    }
+}
+
+/// The demo's public addresses: /e/{slug}.
+pub const DEMO_SEMINAR_SLUG: &str = "josei-kenko-seminar";
+pub const DEMO_WEEK_SLUG: &str = "josei-kenko-week";
+
+impl Service {
+    /// Seed 003's two events (a seminar in person for 40 and online for
+    /// 100; the health week for 500), a few registrations made the way a
+    /// resident makes them, and the rule that returns the participants
+    /// when reception closes.
+    async fn seed_seminar_events(&self, sys: &Actor, contract_id: i64) -> Result<()> {
+        use super::{BotProof, EventKind, EventSpec, RegistrationForm, SessionSpec};
+        use crate::retention::{
+            RetentionAction, RetentionEvent, RetentionRuleSpec, RetentionTrigger,
+        };
+        use chrono::Duration;
+        let now = self.now();
+        let day = |d: i64, h: i64| {
+            // Midnight JST of today + d days, then h hours.
+            let jst = (now + Duration::hours(9)).date_naive();
+            jst.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - Duration::hours(9)
+                + Duration::days(d)
+                + Duration::hours(h)
+        };
+        let seminar = self
+            .create_event(
+                sys,
+                contract_id,
+                &EventSpec {
+                    slug: DEMO_SEMINAR_SLUG.into(),
+                    title: "女性のための健康セミナー".into(),
+                    kind: EventKind::Both,
+                    venue: "四谷保健センター 3階 講堂（新宿区四谷三栄町10-16）".into(),
+                    description: "女性に特有な健康課題について、専門の講師がわかりやすくお話しします。会場またはオンラインでご参加いただけます。参加費は無料です。".into(),
+                    opens_at: now - Duration::days(1),
+                    closes_at: day(30, 17),
+                },
+            )
+            .await?;
+        let in_person = self
+            .add_session(
+                sys,
+                contract_id,
+                seminar,
+                &SessionSpec {
+                    label: "会場（四谷保健センター）".into(),
+                    online: false,
+                    starts_at: day(31, 14),
+                    ends_at: day(31, 16),
+                    capacity: 40,
+                    meeting_link: None,
+                },
+            )
+            .await?;
+        self.add_session(
+            sys,
+            contract_id,
+            seminar,
+            &SessionSpec {
+                label: "オンライン".into(),
+                online: true,
+                starts_at: day(31, 14),
+                ends_at: day(31, 16),
+                capacity: 100,
+                meeting_link: Some("https://meet.example.jp/josei-kenko-seminar".into()),
+            },
+        )
+        .await?;
+        let week = self
+            .create_event(
+                sys,
+                contract_id,
+                &EventSpec {
+                    slug: DEMO_WEEK_SLUG.into(),
+                    title: "女性の健康週間イベント".into(),
+                    kind: EventKind::InPerson,
+                    venue: "新宿区立四谷地域センター 多目的ホール".into(),
+                    description: "女性の健康づくりとがん予防をテーマにした講演と体験コーナーです。どなたでもお気軽にご参加ください。".into(),
+                    opens_at: now - Duration::days(1),
+                    closes_at: day(40, 17),
+                },
+            )
+            .await?;
+        self.add_session(
+            sys,
+            contract_id,
+            week,
+            &SessionSpec {
+                label: "会場（多目的ホール）".into(),
+                online: false,
+                starts_at: day(41, 13),
+                ends_at: day(41, 17),
+                capacity: 500,
+                meeting_link: None,
+            },
+        )
+        .await?;
+        let resident = Actor::anonymous(Some([127, 0, 0, 1].into()), "demo-registration");
+        let ev = self.public_event(DEMO_SEMINAR_SLUG).await?;
+        let notice = itaku_crypto::sha256_hex(self.registration_notice(&ev).await?.as_bytes());
+        for name in ["山田 花子", "佐藤 美咲", "髙橋 和子"] {
+            let challenge = self.bot_challenge();
+            let counter = super::solve(&challenge, super::POW_BITS);
+            self.register(
+                &resident,
+                DEMO_SEMINAR_SLUG,
+                &RegistrationForm {
+                    session_id: in_person,
+                    name: name.into(),
+                    notice_digest: notice.clone(),
+                    proof: BotProof {
+                        challenge,
+                        counter,
+                        honeypot: String::new(),
+                    },
+                },
+            )
+            .await?;
+        }
+        self.set_retention_rule(
+            sys,
+            contract_id,
+            &RetentionRuleSpec {
+                purpose_code: Some(PURPOSE_UKETSUKE.into()),
+                trigger: RetentionTrigger::AfterEvent {
+                    event: RetentionEvent::parse("reception_closed")?,
+                    days: 0,
+                },
+                action: RetentionAction::ReturnRegistrations,
+                waiver: None,
+            },
+        )
+        .await?;
+        Ok(())
     }
 }

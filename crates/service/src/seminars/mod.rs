@@ -11,3 +11,21 @@ pub const JOB_CODE: &str = "josei-kenko-shien";
 pub const PURPOSE_UKETSUKE: &str = "seminar_uketsuke";
 /// Questionnaires: collection, keying and aggregation see アンケート only.
 pub const PURPOSE_ANKETO: &str = "seminar_anketo";
+
+mod anketo_link;
+mod botcheck;
+mod close;
+mod events;
+mod keys;
+mod reception;
+mod register;
+mod views;
+
+pub use botcheck::{
+    solve, work_done, BotProof, CHALLENGE_MINUTES, POW_BITS, RATE_LIMIT, RATE_WINDOW_MINUTES,
+};
+pub use close::{ReturnedParticipant, SeminarErasureCertificate, SeminarReturnView, ERASE_METHOD};
+pub use events::{EventKind, EventSpec, EventView, SessionSpec, SessionView};
+pub use keys::qr_token_of;
+pub use reception::{AttendeeView, CheckinMethod};
+pub use register::{MyRegistration, Registered, RegistrationForm, RegistrationStatus};

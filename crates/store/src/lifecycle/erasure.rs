@@ -131,6 +131,13 @@ const WORK_ROWS_OF_CONTRACT: &[&str] = &[
     "FROM anketo_choices WHERE contract_id = $1",
     "FROM anketo_questions WHERE contract_id = $1",
     "FROM anketo_questionnaires WHERE contract_id = $1",
+    // Seminars (seed 003): check-ins, registrations (sealed with each
+    // event's key), then the sessions and events themselves. The ward's
+    // returned lists (seminar_returns) are the ward's and stay.
+    "FROM seminar_checkins WHERE contract_id = $1",
+    "FROM seminar_registrations WHERE contract_id = $1",
+    "FROM seminar_sessions WHERE contract_id = $1",
+    "FROM seminar_events WHERE contract_id = $1",
 ];
 
 #[derive(Clone, Copy)]

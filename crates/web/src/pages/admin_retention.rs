@@ -1,7 +1,9 @@
 //! 保存期間: a contract's retention rules, set and withdrawn by the ward's
 //! administrator. Each rule becomes a scheduled job (see 定期処理) that
-//! receives the return first — unless the ward waives it here with a
-//! reason — then erases the contract's vault with its certificate.
+//! either receives the return first — unless the ward waives it here with
+//! a reason — then erases the contract's vault with its certificate, or
+//! (seed 003) returns the closed events' participants or the aggregated
+//! questionnaires and erases only those, each with its certificate.
 
 use super::admin_common::{
     form_date, invalid, path_id, require_admin, respond, subnav, Choice, Failure, Fields,
@@ -60,6 +62,7 @@ struct RetentionPage {
     rules: Vec<RuleRow>,
     purposes: Vec<Choice>,
     events: Vec<Choice>,
+    actions: Vec<Choice>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -111,6 +114,14 @@ async fn show(
             selected: false,
         })
         .collect();
+    let actions = RetentionAction::ALL
+        .iter()
+        .map(|a| Choice {
+            value: a.code().into(),
+            label: a.label().into(),
+            selected: *a == RetentionAction::ReturnThenErase,
+        })
+        .collect();
     respond(
         status,
         &RetentionPage {
@@ -120,6 +131,7 @@ async fn show(
             rules,
             purposes,
             events,
+            actions,
             notice,
             error,
         },
@@ -168,10 +180,15 @@ fn spec_of(f: &Fields) -> Result<RetentionRuleSpec, Failure> {
         }
     };
     let purpose = f.get("purpose");
+    // A form without the field is the whole-contract erasure it used to be.
+    let action = match f.get("action").trim() {
+        "" => RetentionAction::ReturnThenErase,
+        code => RetentionAction::parse(code).map_err(|_| invalid("何を行うかを選んでください"))?,
+    };
     Ok(RetentionRuleSpec {
         purpose_code: (!purpose.trim().is_empty()).then(|| purpose.trim().to_owned()),
         trigger,
-        action: RetentionAction::ReturnThenErase,
+        action,
         waiver: f.checked("waive").then(|| f.get("waiver")),
     })
 }

@@ -23,6 +23,10 @@ use serde::Deserialize;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/q/{token}", get(form).post(submit))
+        .route(
+            "/e/{slug}/r/{token}/anketo",
+            get(registrant_form).post(registrant_submit),
+        )
         .route("/ward/questionnaires", get(ward_list))
         .route(
             "/ward/questionnaires/{id}/approve/{question}",
@@ -34,6 +38,8 @@ pub fn routes() -> Router<AppState> {
 #[template(path = "anketo_public.html")]
 struct PublicPage {
     layout: Layout,
+    /// Where the form posts: /q/{token}, or the registrant's own link.
+    action: String,
     q: QuestionnaireView,
     raw: RawAnswers,
     problems: Vec<AnswerProblem>,
@@ -76,6 +82,7 @@ async fn form(
         .await?;
     Ok(render(&PublicPage {
         layout: Layout::anonymous(&ctx.request_id),
+        action: format!("/q/{}", q.token),
         q,
         raw: RawAnswers::new(),
         problems: Vec::new(),
@@ -90,13 +97,31 @@ async fn submit(
     Path(token): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
+    if !st.svc.public_attempt(ctx.ip).await? {
+        return Ok(super::public_events::too_many());
+    }
     let actor = anonymous(&ctx);
     let q = st.svc.public_questionnaire(&actor, &token).await?;
-    let raw = raw_answers(&form);
-    // Check first, so each message stands beside its question.
+    let action = format!("/q/{}", q.token);
+    answer(&ctx, q, action, raw_answers(&form), async |raw| {
+        st.svc.public_answer(&actor, &token, raw).await
+    })
+    .await
+}
+
+/// Check the answers first, so each message stands beside its question;
+/// then record them with `record`.
+async fn answer(
+    ctx: &Ctx,
+    q: QuestionnaireView,
+    action: String,
+    raw: RawAnswers,
+    record: impl AsyncFnOnce(&RawAnswers) -> Result<i64, ServiceError>,
+) -> Result<Response, WebError> {
     if let Err(problems) = check_answers(&q, &raw) {
         return Ok(render(&PublicPage {
             layout: Layout::anonymous(&ctx.request_id),
+            action,
             q,
             raw,
             problems,
@@ -104,15 +129,60 @@ async fn submit(
         })?
         .into_response());
     }
-    st.svc.public_answer(&actor, &token, &raw).await?;
+    record(&raw).await?;
     Ok(render(&PublicPage {
         layout: Layout::anonymous(&ctx.request_id),
+        action,
         q,
         raw: RawAnswers::new(),
         problems: Vec::new(),
         done: true,
     })?
     .into_response())
+}
+
+/// The registrant's own questionnaire (linked mode), from their private link.
+async fn registrant_form(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path((slug, token)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let q = st
+        .svc
+        .registrant_questionnaire(&anonymous(&ctx), &token)
+        .await?
+        .ok_or_else(ServiceError::not_found)?;
+    Ok(render(&PublicPage {
+        layout: Layout::anonymous(&ctx.request_id),
+        action: format!("/e/{slug}/r/{token}/anketo"),
+        q,
+        raw: RawAnswers::new(),
+        problems: Vec::new(),
+        done: false,
+    })?
+    .into_response())
+}
+
+async fn registrant_submit(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path((slug, token)): Path<(String, String)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    if !st.svc.public_attempt(ctx.ip).await? {
+        return Ok(super::public_events::too_many());
+    }
+    let actor = anonymous(&ctx);
+    let q = st
+        .svc
+        .registrant_questionnaire(&actor, &token)
+        .await?
+        .ok_or_else(ServiceError::not_found)?;
+    let action = format!("/e/{slug}/r/{token}/anketo");
+    answer(&ctx, q, action, raw_answers(&form), async |raw| {
+        st.svc.registrant_answer(&actor, &token, raw).await
+    })
+    .await
 }
 
 #[derive(Template)]

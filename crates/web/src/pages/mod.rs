@@ -24,6 +24,11 @@ mod desk;
 mod desk_queue;
 mod exchange;
 mod persons;
+mod public_events;
+mod seminar_plan;
+mod seminar_qr;
+mod seminar_reception;
+mod seminars;
 mod signin;
 mod tainou;
 mod tainou_entry;
@@ -202,6 +207,8 @@ pub fn routes() -> Router<AppState> {
         .merge(anketo_public::routes())
         .merge(anketo_results::routes())
         .merge(anketo_returned::routes())
+        .merge(seminars::routes())
+        .merge(public_events::routes())
 }
 
 pub fn render(t: &impl Template) -> Result<Html<String>, WebError> {
