@@ -472,6 +472,7 @@ async fn only_the_ward_administrator_may_erase(s: TestServer) {
     // Without signing in: to the sign-in page.
     let mut anon = s.client();
     for page in [here.clone(), format!("{here}/certificate.json")] {
-        expect_redirect(&anon.get(&page).await, "/signin");
+        let next: String = url::form_urlencoded::byte_serialize(page.as_bytes()).collect();
+        expect_redirect(&anon.get(&page).await, &format!("/signin?next={next}"));
     }
 }

@@ -23,6 +23,7 @@ both!(
     idor_matrix_foreign_equals_missing,
     purpose_item_filter_on_every_response,
     unauthenticated_requests,
+    sign_in_returns_to_the_page_asked_for,
     exports_need_step_up,
     cancelling_a_contract_signs_its_people_out,
     openapi_document_has_not_drifted,
@@ -427,10 +428,61 @@ fn url_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+/// A page opened without a session (a scanned QR code, a bookmark) is
+/// where the sign-in goes back to; never somewhere off the server.
+async fn sign_in_returns_to_the_page_asked_for(s: TestServer) {
+    let mut c = s.client();
+    let r = c.get("/complaints?c=1").await;
+    let to = r.location().unwrap().to_owned();
+    assert_eq!(to, "/signin?next=%2Fcomplaints%3Fc%3D1");
+    let page = c.get(&to).await;
+    assert!(page
+        .body
+        .contains("name=\"next\" value=\"/complaints?c=1\""));
+    let r = c
+        .post_form(
+            "/signin",
+            &[
+                ("login", "wh-uketsuke"),
+                ("password", PASSWORD),
+                ("totp", &s.totp("wh-uketsuke")),
+                ("next", "/complaints?c=1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), Some("/complaints?c=1"));
+    // Another address is never followed.
+    for evil in [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
+        let mut c = s.client();
+        c.get("/signin").await;
+        let r = c
+            .post_form(
+                "/signin",
+                &[
+                    ("login", "hokenshi"),
+                    ("password", PASSWORD),
+                    ("totp", &s.totp("hokenshi")),
+                    ("next", evil),
+                ],
+            )
+            .await;
+        assert_eq!(r.location(), Some("/dashboard"), "{evil}");
+    }
+}
+
 async fn unauthenticated_requests(s: TestServer) {
     let mut c = s.client();
     assert_eq!(c.get("/dashboard").await.location(), Some("/signin"));
-    assert_eq!(c.get("/ward/persons/1").await.location(), Some("/signin"));
+    // Any other page: back to it after signing in.
+    assert_eq!(
+        c.get("/ward/persons/1?x=1").await.location(),
+        Some("/signin?next=%2Fward%2Fpersons%2F1%3Fx%3D1")
+    );
     let api = c.get("/api/persons").await;
     assert_eq!(api.status, 401);
     assert_eq!(api.json()["error"], "unauthenticated");
@@ -512,9 +564,12 @@ async fn cancelling_a_contract_signs_its_people_out(s: TestServer) {
         .await
         .body
         .contains("契約解除"));
-    assert_eq!(
-        handler.get(&list).await.location(),
-        Some("/signin"),
+    assert!(
+        handler
+            .get(&list)
+            .await
+            .location()
+            .is_some_and(|l| l.starts_with("/signin?next=")),
         "session ended at once"
     );
     let mut again = s.signed_in("mirai-denwa").await;

@@ -119,11 +119,25 @@ impl FromRequestParts<AppState> for Authed {
             .map(|u| u.0.path().to_owned())
             .unwrap_or_else(|| parts.uri.path().to_owned());
         let api = path.starts_with("/api/");
+        // A page someone opened (a scanned QR code, a bookmark) is where
+        // they go back to after signing in.
+        let next = matches!(parts.method.as_str(), "GET" | "HEAD")
+            .then(|| {
+                parts
+                    .extensions
+                    .get::<axum::extract::OriginalUri>()
+                    .map(|u| &u.0)
+                    .unwrap_or(&parts.uri)
+                    .path_and_query()
+                    .map(|p| p.as_str().to_owned())
+            })
+            .flatten()
+            .filter(|p| p != "/" && p != "/dashboard");
         let Some(token) = ctx.session_token.clone() else {
             return Err(if api {
                 WebError::ApiUnauthenticated
             } else {
-                WebError::SignInRedirect
+                WebError::SignInRedirect(next)
             });
         };
         // A session bound to a certificate is refused without that one.
@@ -153,7 +167,7 @@ impl FromRequestParts<AppState> for Authed {
             Err(_) => Err(if api {
                 WebError::ApiUnauthenticated
             } else {
-                WebError::SignInRedirect
+                WebError::SignInRedirect(next)
             }),
         }
     }

@@ -10,8 +10,9 @@ use itaku_service::ServiceError;
 #[derive(Debug)]
 pub enum WebError {
     Service(ServiceError),
-    /// For pages: go and sign in.
-    SignInRedirect,
+    /// For pages: go and sign in, then back to the page asked for (a
+    /// local path, for GET requests only).
+    SignInRedirect(Option<String>),
     ApiUnauthenticated,
     StepUp(String),
     Csrf,
@@ -72,7 +73,11 @@ fn page(status: StatusCode, title: &str, message: String) -> Response {
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         match self {
-            WebError::SignInRedirect => Redirect::to("/signin").into_response(),
+            WebError::SignInRedirect(None) => Redirect::to("/signin").into_response(),
+            WebError::SignInRedirect(Some(next)) => {
+                let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+                Redirect::to(&format!("/signin?next={next}")).into_response()
+            }
             WebError::ApiUnauthenticated => (
                 StatusCode::UNAUTHORIZED,
                 axum::Json(serde_json::json!({"error": "unauthenticated", "message": "サインインが必要です。"})),

@@ -19,6 +19,8 @@ struct SignInPage {
     error: Option<String>,
     pre_csrf: String,
     login: String,
+    /// Where to go once signed in (a local path), or empty.
+    next: String,
 }
 
 #[derive(Template)]
@@ -51,12 +53,18 @@ fn signin_page(
     status: StatusCode,
     error: Option<String>,
     login: String,
+    next: &str,
 ) -> Result<Response, WebError> {
     let body = render(&SignInPage {
         layout: Layout::anonymous(&ctx.request_id),
         error,
         pre_csrf: pre.clone(),
         login,
+        next: if next.is_empty() {
+            String::new()
+        } else {
+            safe_next(next)
+        },
     })?;
     Ok((
         status,
@@ -66,13 +74,18 @@ fn signin_page(
         .into_response())
 }
 
-pub async fn form(ctx: Ctx, PreCookie(pre): PreCookie) -> Result<Response, WebError> {
+pub async fn form(
+    ctx: Ctx,
+    PreCookie(pre): PreCookie,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, WebError> {
     signin_page(
         &ctx,
         pre.unwrap_or_else(pre_token),
         StatusCode::OK,
         None,
         String::new(),
+        &q.next,
     )
 }
 
@@ -83,6 +96,8 @@ pub struct SignInForm {
     login: String,
     password: String,
     totp: String,
+    #[serde(default)]
+    next: String,
 }
 
 pub async fn submit(
@@ -101,6 +116,7 @@ pub async fn submit(
             StatusCode::FORBIDDEN,
             Some("画面の有効期限が切れました。もう一度入力してください。".into()),
             f.login,
+            &f.next,
         );
     }
     let attempt = SignIn {
@@ -116,7 +132,7 @@ pub async fn submit(
         Ok(s) => Ok((
             StatusCode::SEE_OTHER,
             [
-                (header::LOCATION, "/dashboard".to_owned()),
+                (header::LOCATION, safe_next(&f.next)),
                 (
                     header::SET_COOKIE,
                     set_cookie(SESSION_COOKIE, &s.token, None),
@@ -132,6 +148,7 @@ pub async fn submit(
                 StatusCode::UNAUTHORIZED,
                 Some(e.to_string()),
                 f.login,
+                &f.next,
             )
         }
         Err(e) => Err(e.into()),
