@@ -88,7 +88,7 @@ async fn round_trip(from_pg: bool, to_pg: bool) {
     .await
     .unwrap();
     assert_eq!(r.tables, report.tables, "every table's digest read back");
-    assert_eq!(r.readable_vaults.len(), 4);
+    assert_eq!(r.readable_vaults.len(), 5);
     let restored = open(&dst, &master).await;
     assert!(restored.audit_verify(None).await.unwrap().ok());
     assert_eq!(seen(&restored, demo.contract_id).await, before);
@@ -261,4 +261,101 @@ async fn damaged_files_wrong_keys_and_occupied_targets_are_refused() {
         .await
         .unwrap()
         .ok());
+}
+
+/// A questionnaire returned and erased after a backup was taken: restoring
+/// that older backup with the key escrow written after the return gives
+/// back everything but that questionnaire's answers (its key is in neither
+/// file); with the escrow from before, its answers come back.
+async fn narrower_keys_live_only_in_the_escrow(postgres: bool) {
+    use itaku_service::questionnaires::demo::DEMO_TITLE;
+    let dir = tempfile::tempdir().unwrap();
+    let (Some(src), Some(old_dst), Some(new_dst)) = (
+        url(postgres, dir.path()).await,
+        url(postgres, dir.path()).await,
+        url(postgres, dir.path()).await,
+    ) else {
+        return;
+    };
+    let master = MasterKey::generate().to_encoded();
+    let c = clock();
+    let svc = Service::open_url(
+        &src,
+        MasterKey::from_encoded(&master).unwrap(),
+        Arc::new(c.clone()),
+        Settings::default(),
+    )
+    .await
+    .unwrap();
+    svc.seed_demo(10, 3).await.unwrap();
+    let shukei_of = async |s: &Service| {
+        let id = s.user_id_by_login("wh-shukei").await.unwrap().unwrap();
+        let w = s.work_contexts(id).await.unwrap().remove(0);
+        actor(s, "wh-shukei")
+            .await
+            .in_contract(ContractId(w.contract_id), Some(w.purpose_code))
+    };
+    let shukei = shukei_of(&svc).await;
+    let q = svc
+        .questionnaires(&shukei)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|q| q.title == DEMO_TITLE)
+        .unwrap()
+        .id;
+    let key = BackupKey::from_passphrase("correct horse battery staple").unwrap();
+    let sys = Actor::system("試験");
+    let (backup, old_keys, new_keys) = (
+        dir.path().join("b"),
+        dir.path().join("old.age"),
+        dir.path().join("new.age"),
+    );
+    svc.backup_to(&sys, &backup, &key).await.unwrap();
+    svc.backup_keys_to(&sys, &old_keys, &key).await.unwrap();
+    // Returned to the ward a week after 集計完了: the key is destroyed.
+    svc.close_questionnaire(&shukei, q).await.unwrap();
+    svc.mark_aggregation_done(&shukei, q).await.unwrap();
+    c.advance(chrono::Duration::days(8));
+    assert_eq!(svc.run_due_jobs("t").await.unwrap().done.len(), 1);
+    svc.backup_keys_to(&sys, &new_keys, &key).await.unwrap();
+    svc.close().await;
+
+    for (dst, keys, readable) in [(&old_dst, &old_keys, true), (&new_dst, &new_keys, false)] {
+        restore_backup(
+            dst,
+            MasterKey::from_encoded(&master).unwrap(),
+            Arc::new(clock()),
+            &backup,
+            keys,
+            &key,
+        )
+        .await
+        .unwrap();
+        let restored = open(dst, &master).await;
+        let shukei = shukei_of(&restored).await;
+        let r = restored.questionnaire_results(&shukei, q, &[], 5).await;
+        assert_eq!(
+            r.is_ok(),
+            readable,
+            "{:?}",
+            r.map(|r| r.aggregate.respondents)
+        );
+        if let Ok(r) = r {
+            assert_eq!(r.aggregate.respondents, 40);
+        }
+        // The rest of the installation came back either way.
+        assert!(!seen(&restored, 1).await.0.is_empty());
+        restored.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn narrower_keys_live_only_in_the_escrow_sqlite() {
+    narrower_keys_live_only_in_the_escrow(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn narrower_keys_live_only_in_the_escrow_postgres() {
+    narrower_keys_live_only_in_the_escrow(true).await;
 }

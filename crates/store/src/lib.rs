@@ -44,6 +44,7 @@ pub use error::StoreError;
 pub use jobs::{JobEnd, NewRetentionRule, NewScheduledJob, RetentionRuleRow, ScheduledJobRow};
 pub use lifecycle::{
     Cell, ColumnKind, ErasureRow, NewErasure, TableSchema, VaultCounts, PURGED_TABLES,
+    SUB_KEY_TABLES,
 };
 pub use lists::{ProfileRow, TargetListRow};
 pub use org::{

@@ -41,6 +41,17 @@ pub struct DestroyedVault {
     pub key_id: Option<String>,
 }
 
+/// A narrower data key: one seminar event's, one questionnaire's. Only
+/// live ones are escrowed; a destroyed one is simply absent.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct EscrowedSubKey {
+    /// One of `itaku_store::SUB_KEY_TABLES`.
+    pub table: String,
+    pub id: i64,
+    pub wrapped_key: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct KeyEscrow {
@@ -49,6 +60,9 @@ pub struct KeyEscrow {
     pub audit_public_key: String,
     pub keys: Vec<EscrowedKey>,
     pub destroyed: Vec<DestroyedVault>,
+    /// Absent in files written before seminar and questionnaire keys.
+    #[serde(default)]
+    pub sub_keys: Vec<EscrowedSubKey>,
 }
 
 impl EscrowedKey {
@@ -109,7 +123,17 @@ impl Service {
             audit_public_key: hex::encode(self.inner.signer.verifying_key().to_bytes()),
             keys: Vec::new(),
             destroyed: Vec::new(),
+            sub_keys: Vec::new(),
         };
+        for table in itaku_store::SUB_KEY_TABLES {
+            for (id, w) in op.tx.sub_keys(table).await? {
+                escrow.sub_keys.push(EscrowedSubKey {
+                    table: table.to_owned(),
+                    id,
+                    wrapped_key: STANDARD.encode(w),
+                });
+            }
+        }
         for v in op.tx.vaults().await? {
             match (&v.wrapped_key, &v.destroyed_at) {
                 (Some(w), None) => escrow.keys.push(EscrowedKey {

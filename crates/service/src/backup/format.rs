@@ -13,9 +13,14 @@ use serde_json::Value;
 
 pub const BACKUP_FORMAT: &str = "itaku-backup/v1";
 
-/// Columns never written to a database backup: vault keys live only in the
+/// Columns never written to a database backup: vault keys — and the
+/// narrower keys of seminar events and questionnaires — live only in the
 /// key escrow, so destroying a key also defeats every old backup.
-pub const NEVER_BACKED_UP: [(&str, &str); 1] = [("vaults", "wrapped_key")];
+pub const NEVER_BACKED_UP: [(&str, &str); 3] = [
+    ("vaults", "wrapped_key"),
+    ("seminar_events", "wrapped_key"),
+    ("anketo_questionnaires", "wrapped_key"),
+];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]

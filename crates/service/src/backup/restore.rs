@@ -11,6 +11,8 @@ use crate::bootstrap::{contract_vault_aad, WARD_VAULT_AAD};
 use crate::error::{Result, ServiceError};
 use crate::op::OpRequest;
 use crate::{Actor, Service, Settings};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use itaku_core::Clock;
 use itaku_crypto::{DataKey, MasterKey, SigningKey};
 use itaku_policy::Action;
@@ -205,6 +207,17 @@ pub async fn restore_backup(
         } else {
             report.missing_keys.push(v.id);
         }
+    }
+    // Seminar events' and questionnaires' keys: those still live when the
+    // escrow was written come back; a destroyed one stays absent.
+    for k in &escrow.sub_keys {
+        if !itaku_store::SUB_KEY_TABLES.contains(&k.table.as_str()) {
+            return Err(refused("鍵預託ファイルに知らない種類の鍵があります"));
+        }
+        let wrapped = STANDARD
+            .decode(k.wrapped_key.as_bytes())
+            .map_err(|_| refused("鍵預託ファイルの鍵の書式が正しくありません"))?;
+        tx.set_sub_key(&k.table, k.id, &wrapped).await?;
     }
     tx.commit().await?;
     store.close().await;

@@ -253,6 +253,37 @@ impl Tx {
             .rows_affected())
     }
 
+    /// The live keys of a table of narrower keys (one per seminar event, one
+    /// per questionnaire): `(row id, wrapped key)`. `table` is one of
+    /// [`SUB_KEY_TABLES`], never input.
+    pub async fn sub_keys(&mut self, table: &str) -> Result<Vec<(i64, Vec<u8>)>> {
+        if !SUB_KEY_TABLES.contains(&table) {
+            return Err(crate::StoreError::Corrupt(format!("no key table {table}")));
+        }
+        let sql = format!(
+            "SELECT id, wrapped_key FROM {table} WHERE wrapped_key IS NOT NULL ORDER BY id"
+        );
+        Ok(sqlx::query_as(&sql).fetch_all(&mut *self.inner).await?)
+    }
+
+    /// Put a narrower key back (restore from the key escrow).
+    pub async fn set_sub_key(&mut self, table: &str, id: i64, wrapped: &[u8]) -> Result<u64> {
+        if !SUB_KEY_TABLES.contains(&table) {
+            return Err(crate::StoreError::Corrupt(format!("no key table {table}")));
+        }
+        let sql = self
+            .sql(&format!(
+                "UPDATE {table} SET wrapped_key = $1 WHERE id = $2"
+            ))
+            .into_owned();
+        Ok(sqlx::query(&sql)
+            .bind(wrapped)
+            .bind(id)
+            .execute(&mut *self.inner)
+            .await?
+            .rows_affected())
+    }
+
     /// Step (a).
     pub async fn insert_erasure(&mut self, e: &NewErasure<'_>) -> Result<i64> {
         let sql = self.sql(
@@ -442,3 +473,9 @@ impl Store {
         }
     }
 }
+
+/// Tables whose rows carry their own data key in `wrapped_key`, destroyed
+/// on their own (a seminar event's registrations, a questionnaire's
+/// answers). Like the vaults' keys, these are kept out of database backups
+/// and written only to the key escrow.
+pub const SUB_KEY_TABLES: [&str; 2] = ["seminar_events", "anketo_questionnaires"];

@@ -5,4 +5,4 @@ mod dump;
 mod erasure;
 
 pub use dump::{Cell, ColumnKind, TableSchema};
-pub use erasure::{ErasureRow, NewErasure, VaultCounts, PURGED_TABLES};
+pub use erasure::{ErasureRow, NewErasure, VaultCounts, PURGED_TABLES, SUB_KEY_TABLES};
