@@ -57,7 +57,7 @@ impl Service {
                 &mut op,
                 job_id,
                 Some(c.0),
-                "contractor",
+                ("contractor", None),
                 spec,
                 &summary,
                 reported.as_deref(),

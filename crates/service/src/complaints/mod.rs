@@ -235,7 +235,7 @@ impl Service {
                 &mut op,
                 job_id,
                 contract_id,
-                "ward",
+                ("ward", None),
                 spec,
                 &summary,
                 Some(&day),
@@ -307,13 +307,16 @@ impl Service {
         Ok(())
     }
 
+    /// The one insert into the record (sealed with the ward's key), for
+    /// every channel: `source` names who took it, `source_id` its record
+    /// there (the desk's inquiry).
     #[allow(clippy::too_many_arguments)]
-    async fn insert_complaint(
+    pub(crate) async fn insert_complaint(
         &self,
         op: &mut Op<'_>,
         job_id: i64,
         contract_id: Option<i64>,
-        source: &str,
+        (source, source_id): (&str, Option<i64>),
         spec: &NewComplaintSpec,
         summary: &str,
         reported_on: Option<&str>,
@@ -333,7 +336,7 @@ impl Service {
                 job_id,
                 contract_id,
                 source,
-                source_id: None,
+                source_id,
                 received_on: &day,
                 channel: &spec.channel,
                 seal_ref: &seal_ref,

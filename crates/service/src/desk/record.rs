@@ -329,8 +329,8 @@ impl Service {
         Ok(())
     }
 
-    /// Put a complaint into the ward's complaints record (sealed with the
-    /// ward's key), reported to the ward the day it was received.
+    /// Put a complaint into the ward's complaints record, reported to the
+    /// ward the day it was received.
     pub(super) async fn file_complaint(
         &self,
         op: &mut Op<'_>,
@@ -339,37 +339,28 @@ impl Service {
         received: chrono::NaiveDate,
         summary: &str,
     ) -> Result<i64> {
-        let (_, ward_key) = self.vault(&mut op.tx, None).await?;
         let job_id = op
             .tx
             .contract(contract)
             .await?
             .map(|c| c.job_id)
             .ok_or_else(ServiceError::not_found)?;
-        let seal_ref = itaku_crypto::random_token();
-        let sealed = ward_key.seal(
-            &ward_aad("complaints", &seal_ref, "summary"),
-            summary.as_bytes(),
-        )?;
+        let spec = crate::complaints::NewComplaintSpec {
+            received_on: received,
+            channel: "phone".into(),
+            summary: summary.to_owned(),
+        };
         let day = received.to_string();
-        let now = op.now_ts();
-        let by = op.actor_label().to_owned();
-        Ok(op
-            .tx
-            .insert_complaint(&itaku_store::NewComplaint {
-                job_id,
-                contract_id: Some(contract),
-                source: "desk",
-                source_id: Some(inquiry),
-                received_on: &day,
-                channel: "phone",
-                seal_ref: &seal_ref,
-                summary: &sealed,
-                reported_on: Some(&day),
-                created_at: &now,
-                created_by: &by,
-            })
-            .await?)
+        self.insert_complaint(
+            op,
+            job_id,
+            Some(contract),
+            ("desk", Some(inquiry)),
+            &spec,
+            summary,
+            Some(&day),
+        )
+        .await
     }
 }
 

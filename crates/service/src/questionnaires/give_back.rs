@@ -257,22 +257,8 @@ impl Service {
             .await?;
         let rows = op.tx.anketo_returns(contract_id).await?;
         let out = rows
-            .into_iter()
-            .map(|r| {
-                Ok(AnketoReturnView {
-                    id: r.id,
-                    questionnaire_id: r.questionnaire_id,
-                    title: r.title,
-                    responses: r.responses,
-                    digest: r.digest,
-                    returned_at: r.returned_at,
-                    certificate: r
-                        .certificate
-                        .as_deref()
-                        .map(SignedQuestionnaireCertificate::from_json)
-                        .transpose()?,
-                })
-            })
+            .iter()
+            .map(super::returned::view_of)
             .collect::<Result<Vec<_>>>()?;
         op.finish(&[], &format!("{} questionnaire returns", out.len()))
             .await?;

@@ -35,7 +35,7 @@ struct Content {
     responses: Vec<(String, Answers)>,
 }
 
-fn view_of(r: &AnketoReturnRow) -> Result<AnketoReturnView> {
+pub(super) fn view_of(r: &AnketoReturnRow) -> Result<AnketoReturnView> {
     Ok(AnketoReturnView {
         id: r.id,
         questionnaire_id: r.questionnaire_id,
