@@ -506,8 +506,21 @@ impl Browser {
         e.send_keys(value).await.expect("type into a field");
     }
 
+    /// Click the first element matching `css`. A page still being replaced
+    /// (a form just posted to the same address) can hand back an element
+    /// that is gone by the time it is clicked; such a click did not happen,
+    /// so it is tried again on the page that replaced it.
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.expect("click");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match self.find(css).await.click().await {
+                Ok(_) => return,
+                Err(e) if e.is_stale_element_reference() && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("click {css} on {}: {e}", self.path().await),
+            }
+        }
     }
 
     pub async fn click_link(&self, text: &str) {
