@@ -57,7 +57,9 @@ fn demo_serves_the_sign_in_page_and_audit_verify_catches_an_edit() {
             "127.0.0.1:0",
         ])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(
+            std::fs::File::create(dir.path().join("server.log")).unwrap(),
+        ))
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -91,12 +93,24 @@ fn demo_serves_the_sign_in_page_and_audit_verify_catches_an_edit() {
             .await
             .unwrap()
     });
+    // A registrant's private link is their only key: the request log
+    // names the route, never the token.
+    let private = rt.block_on(async {
+        reqwest::get(format!("{url}e/kenko-seminar/r/SECRETTOKEN4711"))
+            .await
+            .unwrap()
+            .status()
+    });
     child.kill().unwrap();
     let _ = child.wait();
     assert!(
         body.contains("サインイン") && body.contains("確認コード"),
         "{body}"
     );
+    assert!(private.is_client_error(), "{private}");
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    assert!(log.contains("/e/{slug}/r/{token}"), "{log}");
+    assert!(!log.contains("SECRETTOKEN4711"), "{log}");
     // The master key lives beside the data directory, not in it.
     assert!(dir.path().join("ward.master-key").exists());
     assert!(!data.join("ward.master-key").exists());
@@ -157,9 +171,8 @@ fn migrate_applies_and_reports_versions() {
     let dir = tempfile::tempdir().unwrap();
     let o = itaku(&["--data", "d", "migrate"], dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]")
-    );
+    assert!(String::from_utf8_lossy(&o.stdout)
+        .contains("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]"));
     assert!(dir.path().join("d/itaku.db").exists());
 }
 

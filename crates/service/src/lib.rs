@@ -24,6 +24,7 @@ mod desk;
 mod erasure;
 mod error;
 mod exchange;
+mod held_note;
 mod import;
 pub mod jobs;
 mod ledger;

@@ -336,7 +336,8 @@ impl Op<'_> {
     pub async fn finish(mut self, record_ids: &[i64], detail: &str) -> Result<()> {
         self.entry.record_ids = record_ids_text(record_ids);
         if !detail.is_empty() {
-            self.entry.reason = detail.chars().take(500).collect();
+            // Long enough for a listing's ids (500 rows), bounded all the same.
+            self.entry.reason = detail.chars().take(4000).collect();
         }
         if self.read_only {
             self.tx.rollback().await?;

@@ -413,7 +413,13 @@ async fn screenings_are_checked_by_age_and_sex(b: Bed) {
     req.screenings = vec![Screening::Cervical];
     let e = b.svc.record_inquiry(&desk, &req).await.unwrap_err();
     assert!(e.to_string().contains("女性が対象"), "{e}");
-    b.entry_naming("screening refused").await;
+    let refused = b.entry_naming("screening refused").await;
+    // The audit names the rule, never the caller's age or sex.
+    assert!(
+        !refused.reason.contains('歳') && !refused.reason.contains("女性"),
+        "{}",
+        refused.reason
+    );
     let still = b.svc.read_person(&desk, man.id).await.unwrap();
     assert_eq!(still.get(Item::GanKenshinShurui), kinds);
     // Under 50 at the fiscal year's end: no 胃.
@@ -477,6 +483,44 @@ async fn flagged_notes_are_held_until_the_responsible_decides(b: Bed) {
     let n = notes.iter().find(|n| n.inquiry_id == held.id).unwrap();
     assert_eq!(n.note, "日曜は教会の礼拝があるので平日希望");
     assert!(n.flags.iter().any(|f| f.contains("宗教")), "{:?}", n.flags);
+    // Outside the sealed note only the kind is kept, never the word.
+    let clear = |sql: String| {
+        let url = b.url.clone();
+        async move { raw_sql(&url, &sql).await.unwrap() }
+    };
+    let touch = |flags: &str| {
+        format!(
+            "UPDATE desk_inquiries SET note_flags = note_flags WHERE id = {} AND note_flags = '{flags}'",
+            held.id
+        )
+    };
+    assert_eq!(clear(touch("shinjo")).await, 1);
+    assert_eq!(
+        clear(
+            "UPDATE desk_inquiries SET note_flags = note_flags WHERE note_flags LIKE '%教会%'"
+                .into()
+        )
+        .await,
+        0
+    );
+    // Rows written before carried the words; migration 14 rewrites them
+    // to their kinds and the review still labels them.
+    clear(format!(
+        "UPDATE desk_inquiries SET note_flags = 'hanzai:前科,shinjo:教会' WHERE id = {}",
+        held.id
+    ))
+    .await;
+    // The same statement on both backends.
+    let migration = include_str!("../../store/migrations/sqlite/0014_note_flags_kinds_only.sql");
+    assert_eq!(
+        migration,
+        include_str!("../../store/migrations/postgres/0014_note_flags_kinds_only.sql")
+    );
+    assert_eq!(clear(migration.into()).await, 1);
+    assert_eq!(clear(touch("shinjo,hanzai")).await, 1);
+    let notes = b.svc.held_notes(&boss).await.unwrap();
+    let n = notes.iter().find(|n| n.inquiry_id == held.id).unwrap();
+    assert_eq!(n.flags, vec!["思想・信条・宗教", "犯罪に関する事項"]);
 
     // Release: shown from now on.
     b.svc.review_note(&boss, held.id, true).await.unwrap();

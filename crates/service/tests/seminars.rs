@@ -402,6 +402,12 @@ async fn close_return_and_erase(postgres: bool) {
         b.svc.create_event(&handler, b.contract, &other).await,
         Err(ServiceError::Denied(_))
     ));
+    assert!(b
+        .audit()
+        .await
+        .iter()
+        .any(|e| e.actor.contains("wh-uketsuke")
+            && e.reason == "refused: planning is for the responsible person"));
     let (ev, s) = b.event("close-test", 10).await;
     let canary = "カナリア 確認用子";
     let f = b.form("close-test", s, canary).await;

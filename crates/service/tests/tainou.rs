@@ -379,10 +379,8 @@ async fn validation_speaks_japanese_and_holds_forbidden_notes(b: Bed) {
         .await
         .unwrap();
     assert_eq!(held.len(), 1);
-    assert_eq!(
-        (held[0].text.as_str(), held[0].flags.as_slice()),
-        (note, &["思想・信条・宗教"][..])
-    );
+    assert_eq!(held[0].text, note);
+    assert_eq!(held[0].flags, vec!["思想・信条・宗教"]);
     b.svc
         .review_ledger_note(&reviewer, held[0].entry_id, false)
         .await
@@ -474,7 +472,27 @@ async fn reads_and_writes_are_audited(b: Bed) {
     };
     let denied = b.svc.audit_search(&kansa, &q).await.unwrap();
     assert!(denied.iter().any(|e| e.target == "tainou_household"));
-    let _ = ward;
+    // A payment refused for exceeding the assessment read the amounts:
+    // audited against the household, the amounts in neither the entry nor
+    // the message.
+    let e = b
+        .svc
+        .record_payment(&ward, l.household.id, 2025, "R7.8.1", "999999", None)
+        .await
+        .unwrap_err();
+    assert!(!e.to_string().contains('円'), "{e}");
+    let q = AuditQuery {
+        record_id: Some(l.household.id),
+        limit: 50,
+        ..Default::default()
+    };
+    let entries = b.svc.audit_search(&kansa, &q).await.unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.reason == "payment refused: exceeds the assessment"),
+        "{entries:?}"
+    );
 }
 
 async fn erasure_deletes_the_keyings_but_not_the_ledger(b: Bed) {

@@ -46,7 +46,15 @@ pub fn app(svc: Service) -> Router {
                     .get::<security::RequestId>()
                     .map(|r| r.0.clone())
                     .unwrap_or_default();
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                // The route's template, not the address: a registrant's
+                // private link (/e/{slug}/r/{token}) is their only key, and
+                // logs are read by more people than the audit.
+                let path = req
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map(|m| m.as_str().to_owned())
+                    .unwrap_or_else(|| "(no route)".to_owned());
+                tracing::info_span!("request", method = %req.method(), path = %path, request_id = %id)
             },
         ).on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)))
         .layer(axum::middleware::from_fn(security::request_id))

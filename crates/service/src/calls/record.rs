@@ -156,11 +156,11 @@ impl Service {
 
         let contract = op.contract.as_ref().map(|c| c.id);
         let (vault, key) = self.vault(&mut op.tx, contract).await?;
-        let flags = itaku_jp::sensitive::screen(note);
-        let note_state = match (note.is_empty(), flags.is_empty()) {
+        let flags = crate::held_note::screen(note);
+        let note_state = match (note.is_empty(), flags.held()) {
             (true, _) => "none",
-            (false, true) => "kept",
-            (false, false) => "held",
+            (false, false) => "kept",
+            (false, true) => "held",
         };
         let sealed = (!note.is_empty())
             .then(|| {
@@ -170,9 +170,6 @@ impl Service {
                 )
             })
             .transpose()?;
-        let flag_codes: Vec<&str> = flags.iter().map(|f| f.kind.code()).collect();
-        let mut flag_codes = flag_codes;
-        flag_codes.dedup();
         op.tx
             .insert_call_attempt(&NewCallAttempt {
                 campaign_id,
@@ -185,7 +182,7 @@ impl Service {
                 requests: &requests,
                 callback_at: callback_at.as_deref(),
                 note: sealed,
-                note_flags: &flag_codes.join(","),
+                note_flags: &flags.codes(),
                 note_state,
             })
             .await?;

@@ -10,7 +10,6 @@ use crate::op::OpRequest;
 use crate::time::{jst_display, ts};
 use crate::{Actor, Service};
 use itaku_core::{Item, ItemSet, Role};
-use itaku_jp::sensitive::Forbidden;
 use itaku_policy::{Action, Scope};
 use serde::Serialize;
 
@@ -25,14 +24,6 @@ pub struct HeldCallNote {
     /// The kinds of forbidden data the screen found.
     pub flags: Vec<String>,
     pub note: String,
-}
-
-fn flag_labels(codes: &str) -> Vec<String> {
-    codes
-        .split(',')
-        .filter_map(|c| Forbidden::ALL.iter().find(|f| f.code() == c))
-        .map(|f| f.label().to_owned())
-        .collect()
 }
 
 impl Service {
@@ -90,7 +81,7 @@ impl Service {
                 outcome: CallOutcome::parse(&r.outcome)
                     .map(|o| o.label().to_owned())
                     .unwrap_or(r.outcome.clone()),
-                flags: flag_labels(&r.note_flags),
+                flags: crate::held_note::flag_labels(&r.note_flags),
                 note: String::from_utf8(plain)
                     .map_err(|_| ServiceError::Internal("文字コード不正".into()))?,
             });

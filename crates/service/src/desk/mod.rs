@@ -308,36 +308,18 @@ fn contract_of(actor: &Actor) -> Result<ContractId> {
         .ok_or_else(|| ServiceError::Invalid("問合せ窓口は委託契約の業務の中で使います".into()))
 }
 
-/// Screen a note; its state and what was found.
-fn screen_note(note: &str) -> (NoteState, Vec<String>) {
+/// Screen a note; its state and the kinds found.
+fn screen_note(note: &str) -> (NoteState, String) {
     if note.trim().is_empty() {
-        return (NoteState::None, Vec::new());
+        return (NoteState::None, String::new());
     }
-    let flags: Vec<String> = itaku_jp::sensitive::screen(note)
-        .into_iter()
-        .map(|f| format!("{}:{}", f.kind.code(), f.word))
-        .collect();
-    if flags.is_empty() {
-        (NoteState::Stored, flags)
+    let found = crate::held_note::screen(note);
+    let state = if found.held() {
+        NoteState::Held
     } else {
-        (NoteState::Held, flags)
-    }
-}
-
-fn flag_labels(flags: &str) -> Vec<String> {
-    flags
-        .split(',')
-        .filter(|f| !f.is_empty())
-        .map(|f| {
-            let (code, word) = f.split_once(':').unwrap_or((f, ""));
-            let label = itaku_jp::Forbidden::ALL
-                .into_iter()
-                .find(|k| k.code() == code)
-                .map(|k| k.label())
-                .unwrap_or(code);
-            format!("{label}「{word}」")
-        })
-        .collect()
+        NoteState::Stored
+    };
+    (state, found.codes())
 }
 
 /// Only the contract's 責任者 reviews notes and prints re-issues. Anyone

@@ -96,8 +96,13 @@ impl Service {
                 let campaign = match self.voucher_campaign_of(&mut op, contract.0, pid).await {
                     Ok(c) => c,
                     Err(e) => {
-                        op.finish(&records, &format!("desk inquiry refused: {e}"))
-                            .await?;
+                        // The reason names the rule, not the person's
+                        // facts (the message to the operator does).
+                        op.finish(
+                            &records,
+                            "desk inquiry refused: voucher cannot be re-issued",
+                        )
+                        .await?;
                         return Err(e);
                     }
                 };
@@ -108,8 +113,11 @@ impl Service {
                 let merged = match self.add_screenings(&caller, &req.screenings) {
                     Ok(m) => m,
                     Err(e) => {
-                        op.finish(&records, &format!("screening refused: {e}"))
-                            .await?;
+                        op.finish(
+                            &records,
+                            "screening refused: not eligible or already applied",
+                        )
+                        .await?;
                         return Err(e);
                     }
                 };
@@ -177,7 +185,7 @@ impl Service {
                 purpose_read: req.purpose_read,
                 note: sealed_note.as_deref(),
                 note_state: note_state.code(),
-                note_flags: &flags.join(","),
+                note_flags: &flags,
                 received_at: &now,
                 user_id: op.actor_user(),
                 operator: &operator,

@@ -3,8 +3,8 @@
 //! printed as one batch through the campaign's print register.
 
 use super::{
-    contract_of, flag_labels, inquiry_aad, open_text, require_responsible, HeldNoteView,
-    InquiryKind, InquiryView, NoteState, Payload, ReissueView,
+    contract_of, inquiry_aad, open_text, require_responsible, HeldNoteView, InquiryKind,
+    InquiryView, NoteState, Payload, ReissueView,
 };
 use crate::error::{Result, ServiceError};
 use crate::op::OpRequest;
@@ -74,9 +74,8 @@ impl Service {
                 operator: r.operator.clone(),
             });
         }
-        let ids: Vec<i64> = rows.iter().filter_map(|r| r.person_id).collect();
-        op.finish(&ids, &format!("desk inquiries: {} listed", rows.len()))
-            .await?;
+        let (ids, detail) = read_inquiries(&rows, "desk inquiries");
+        op.finish(&ids, &detail).await?;
         Ok(out)
     }
 
@@ -104,13 +103,12 @@ impl Service {
                 received_at: jst_display(&r.received_at),
                 person_id: r.person_id,
                 note: open_text(&key, &inquiry_aad(contract.0, &r.seal_ref, "note"), sealed)?,
-                flags: flag_labels(&r.note_flags),
+                flags: crate::held_note::flag_labels(&r.note_flags),
                 operator: r.operator.clone(),
             });
         }
-        let ids: Vec<i64> = rows.iter().filter_map(|r| r.person_id).collect();
-        op.finish(&ids, &format!("held notes: {}", rows.len()))
-            .await?;
+        let (ids, detail) = read_inquiries(&rows, "held notes");
+        op.finish(&ids, &detail).await?;
         Ok(out)
     }
 
@@ -304,4 +302,20 @@ fn item_labels(codes: &str) -> String {
         .map(|i| i.label())
         .collect::<Vec<_>>()
         .join("、")
+}
+
+/// What a read of inquiries names: the persons they concern, as every
+/// desk entry does, and the inquiries themselves — a caller not in the list
+/// exists only there, so "who read this inquiry" must find the read too.
+fn read_inquiries(rows: &[itaku_store::InquiryRow], what: &str) -> (Vec<i64>, String) {
+    let mut persons: Vec<i64> = rows.iter().filter_map(|r| r.person_id).collect();
+    persons.sort_unstable();
+    persons.dedup();
+    let inquiries: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
+    let detail = format!(
+        "{what}: {} listed (inquiries {})",
+        rows.len(),
+        inquiries.join(",")
+    );
+    (persons, detail)
 }

@@ -29,8 +29,8 @@ impl Service {
                 &ward_aad("desk_address_changes", &r.seal_ref, "change"),
                 &r.sealed,
             )?;
-            let mut v: AddressChangeView =
-                serde_json::from_str(&json).map_err(|e| ServiceError::Internal(e.to_string()))?;
+            let mut v: AddressChangeView = serde_json::from_str(&json)
+                .map_err(|_| ServiceError::Internal("住所変更の記録が読めません".into()))?;
             v.id = r.id;
             v.contract_id = r.contract_id;
             v.ward_person_id = r.ward_person_id;
@@ -39,9 +39,18 @@ impl Service {
             v.handled_by = r.handled_by.clone();
             out.push(v);
         }
+        // Callers not in the list exist only in their change: name those.
         let ids: Vec<i64> = rows.iter().filter_map(|r| r.ward_person_id).collect();
-        op.finish(&ids, &format!("address changes: {} listed", rows.len()))
-            .await?;
+        let changes: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
+        op.finish(
+            &ids,
+            &format!(
+                "address changes: {} listed (changes {})",
+                rows.len(),
+                changes.join(",")
+            ),
+        )
+        .await?;
         Ok(out)
     }
 

@@ -104,8 +104,12 @@ impl Service {
             &row.content,
         )?;
         let digest_ok = itaku_crypto::sha256_hex(&plain) == row.digest;
-        let content: Content = serde_json::from_slice(&plain)
-            .map_err(|e| ServiceError::Internal(format!("返却データを読めません: {e}")))?;
+        let content: Content = serde_json::from_slice(&plain).map_err(|e| {
+            ServiceError::Internal(format!(
+                "返却データを読めません（{}）",
+                crate::error::json_fault(&e)
+            ))
+        })?;
         let ret = view_of(&row)?;
         let certificate_ok = ret
             .certificate

@@ -181,17 +181,6 @@ impl Service {
         contract_id: i64,
         target: &'static str,
     ) -> Result<crate::op::Op<'_>> {
-        // Planning is the 責任者's and the ward's: a handler works the
-        // reception only (the policy alone would let a reception handler
-        // write, as the purpose has no personal item to refuse).
-        if let Some(uid) = actor.user_id() {
-            let mut tx = self.inner.store.begin().await?;
-            let role = tx.user(uid.0).await?.map(|u| u.role);
-            tx.rollback().await?;
-            if role.as_deref() == Some(itaku_core::Role::Handler.code()) {
-                return Err(ServiceError::Denied(itaku_policy::Denial::RoleNotPermitted));
-            }
-        }
         let scope = match actor.contract {
             Some(c) if c.0 == contract_id => Scope::Contract(c),
             Some(_) => return Err(ServiceError::not_found()),
@@ -200,6 +189,18 @@ impl Service {
         let mut op = self
             .begin(actor, OpRequest::new(Action::Write, scope, target))
             .await?;
+        // Planning is the 責任者's and the ward's: a handler works the
+        // reception only (the policy alone would let a reception handler
+        // write, as the purpose has no personal item to refuse). The
+        // refusal is audited like the policy's own.
+        if let Some(uid) = op.actor_user() {
+            let role = op.tx.user(uid).await?.map(|u| u.role);
+            if role.as_deref() == Some(itaku_core::Role::Handler.code()) {
+                op.finish(&[], "refused: planning is for the responsible person")
+                    .await?;
+                return Err(ServiceError::Denied(itaku_policy::Denial::RoleNotPermitted));
+            }
+        }
         if op.tx.contract(contract_id).await?.is_none() {
             return Err(ServiceError::not_found());
         }

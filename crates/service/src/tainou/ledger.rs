@@ -71,15 +71,12 @@ pub(crate) async fn put_entries(
                 items: l.items.clone(),
             },
         )?;
-        let flags = itaku_jp::sensitive::screen(&l.note);
-        let note_state = match (l.note.is_empty(), flags.is_empty()) {
+        let flags = crate::held_note::screen(&l.note);
+        let note_state = match (l.note.is_empty(), flags.held()) {
             (true, _) => "none",
-            (false, true) => "kept",
-            (false, false) => "held",
+            (false, false) => "kept",
+            (false, true) => "held",
         };
-        let mut codes: Vec<&str> = flags.iter().map(|f| f.kind.code()).collect();
-        codes.sort_unstable();
-        codes.dedup();
         let note = (!l.note.is_empty())
             .then(|| {
                 key.seal(
@@ -96,7 +93,7 @@ pub(crate) async fn put_entries(
                 entry_on: &l.date.to_string(),
                 fields,
                 note,
-                note_flags: &codes.join(","),
+                note_flags: &flags.codes(),
                 note_state,
                 source: src.text,
                 page_id: src.page_id,

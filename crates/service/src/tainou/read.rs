@@ -110,7 +110,18 @@ impl Service {
         }
         let today = jst_date(self.now());
         let view = load_ledger(&mut op.tx, vault.id, &key, &h, today).await?;
-        op.finish(&[household_id], "ledger").await?;
+        // The members' names were opened too: name them, so "who read this
+        // person" finds the ledger read.
+        let persons: Vec<String> = view
+            .members
+            .iter()
+            .map(|m| m.person_id.to_string())
+            .collect();
+        op.finish(
+            &[household_id],
+            &format!("ledger (persons {})", persons.join(",")),
+        )
+        .await?;
         Ok(view)
     }
 }

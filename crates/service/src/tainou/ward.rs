@@ -22,7 +22,7 @@ use itaku_store::HouseholdRow;
 pub struct HeldLedgerNote {
     pub entry_id: i64,
     pub entry_on: String,
-    pub flags: Vec<&'static str>,
+    pub flags: Vec<String>,
     pub text: String,
 }
 
@@ -119,11 +119,14 @@ impl Service {
             }
         }
         if paid + amount > assessed {
+            // The amounts were read: the refusal is audited like the read.
+            // The message does not repeat them (it travels in the address
+            // of the page that shows it); the ledger shows them, audited.
+            op.finish(&[h.id], "payment refused: exceeds the assessment")
+                .await?;
             return Err(ServiceError::Invalid(format!(
-                "{}の納付額の合計 {}円 が賦課額 {}円 を超えます。年度と金額を確かめてください",
+                "{}の納付額の合計が賦課額を超えます。台帳で賦課額と納付済額を確かめてください",
                 super::read::fiscal_label(fiscal_year),
-                super::yen(paid + amount),
-                super::yen(assessed)
             )));
         }
         if let Some(p) = plan_id {
@@ -236,11 +239,7 @@ impl Service {
             out.push(HeldLedgerNote {
                 entry_id: e.id,
                 entry_on: e.entry_on.clone(),
-                flags: itaku_jp::Forbidden::ALL
-                    .iter()
-                    .filter(|f| e.note_flags.split(',').any(|c| c == f.code()))
-                    .map(|f| f.label())
-                    .collect(),
+                flags: crate::held_note::flag_labels(&e.note_flags),
                 text: super::seal::open_text(&key, &aad, sealed)?,
             });
         }

@@ -191,7 +191,7 @@ impl Service {
                 "メモは {MAX_NOTE_CHARS} 文字以内にしてください"
             )));
         }
-        let flags = itaku_jp::sensitive::screen(note);
+        let flags = crate::held_note::screen(note);
         // Read before the operation: its transaction holds the write lock.
         let reason_list = self.contact_codes(CodeList::Reason).await?;
         let request_list = self.contact_codes(CodeList::Request).await?;
@@ -215,17 +215,13 @@ impl Service {
                 note.as_bytes(),
             )?)
         };
-        let held = !flags.is_empty();
+        let held = flags.held();
         let note_state = match (&sealed, held) {
             (None, _) => "none",
             (Some(_), true) => "held",
             (Some(_), false) => "kept",
         };
-        let flag_codes = flags
-            .iter()
-            .map(|f| f.kind.code())
-            .collect::<Vec<_>>()
-            .join(",");
+        let flag_codes = flags.codes();
         op.tx
             .insert_visit_record(&NewVisitRecord {
                 list_id: t.list_id,
@@ -420,17 +416,7 @@ impl Service {
                     .unwrap_or("")
                     .into(),
                 note: self.open_note(&key, contract, r)?,
-                flags: r
-                    .note_flags
-                    .split(',')
-                    .filter_map(|c| {
-                        itaku_jp::Forbidden::ALL
-                            .into_iter()
-                            .find(|f| f.code() == c)
-                            .map(|f| f.label())
-                    })
-                    .collect::<Vec<_>>()
-                    .join("・"),
+                flags: crate::held_note::flag_labels(&r.note_flags).join("・"),
             });
         }
         op.finish(&ids, &format!("held visit notes: {}", rows.len()))
