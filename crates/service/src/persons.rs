@@ -217,6 +217,20 @@ fn query_tokens(key: &DataKey, item: Item, text: &str) -> Option<Vec<Vec<u8>>> {
     }
 }
 
+/// The token of a whole name (2 characters or more), stored for every name.
+fn whole_name_token(key: &DataKey, item: Item, text: &str) -> Option<Vec<u8>> {
+    match item {
+        Item::Shimei | Item::KanaShimei => {
+            let k = itaku_jp::search_key(text);
+            (k.chars().count() >= 2).then(|| {
+                key.blind_index(&format!("{}:full", item.code()), &k)
+                    .to_vec()
+            })
+        }
+        _ => None,
+    }
+}
+
 /// Does the decrypted value really match (tokens can over-match)?
 fn value_matches(item: Item, value: &str, text: &str) -> bool {
     match item {
@@ -488,15 +502,26 @@ impl Service {
         let limit = q.limit.clamp(1, 200);
         let mut candidates: Vec<(i64, Item)> = Vec::new();
         for item in SEARCHABLE.into_iter().filter(|i| op.allowed.contains(*i)) {
-            if let Some(tokens) = query_tokens(&key, item, &q.text) {
-                for id in op
+            // A whole name as the caller says it is one index probe; only
+            // when nobody has exactly that name is it searched as a part
+            // of names (the intersection of its bigrams, slow for common
+            // ones at a large vault).
+            let mut found = Vec::new();
+            if let Some(token) = whole_name_token(&key, item, &q.text) {
+                found = op
                     .tx
-                    .persons_with_all_tokens(vault.id, &tokens, limit * 4)
-                    .await?
-                {
-                    candidates.push((id, item));
+                    .persons_with_all_tokens(vault.id, &[token], limit * 4)
+                    .await?;
+            }
+            if found.is_empty() {
+                if let Some(tokens) = query_tokens(&key, item, &q.text) {
+                    found = op
+                        .tx
+                        .persons_with_all_tokens(vault.id, &tokens, limit * 4)
+                        .await?;
                 }
             }
+            candidates.extend(found.into_iter().map(|id| (id, item)));
         }
         let mut ids: Vec<i64> = candidates.iter().map(|c| c.0).collect();
         ids.sort_unstable();
@@ -691,6 +716,13 @@ mod tests {
             let t = query_tokens(&key, Item::KanaShimei, q).unwrap();
             assert!(t.iter().all(|x| stored.contains(x)), "{q}");
         }
+        // A whole name, however typed, is its stored whole-name token.
+        for q in ["たかはしはなこ", "ﾀｶﾊｼ ﾊﾅｺ", "タカハシ　ハナコ"] {
+            let t = whole_name_token(&key, Item::KanaShimei, q).unwrap();
+            assert!(stored.contains(&t), "{q}");
+        }
+        assert!(whole_name_token(&key, Item::KanaShimei, "た").is_none());
+        assert!(whole_name_token(&key, Item::DenwaBango, "0312345678").is_none());
         let stored = value_tokens(&key, Item::Shimei, "髙橋　花子");
         let t = query_tokens(&key, Item::Shimei, "高橋").unwrap();
         assert!(t.iter().all(|x| stored.contains(x)));

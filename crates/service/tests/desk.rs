@@ -53,6 +53,7 @@ macro_rules! both {
 
 both!(
     every_key_finds_the_caller_with_only_the_purposes_items,
+    a_whole_name_finds_exactly_those_people_a_part_finds_all,
     each_inquiry_is_stored_and_audited,
     screenings_are_checked_by_age_and_sex,
     flagged_notes_are_held_until_the_responsible_decides,
@@ -265,6 +266,64 @@ async fn every_key_finds_the_caller_with_only_the_purposes_items(b: Bed) {
         .await
         .unwrap();
     assert!(by_atena.iter().all(|h| h.id != p.id));
+}
+
+async fn a_whole_name_finds_exactly_those_people_a_part_finds_all(b: Bed) {
+    let ward = b.ward().await;
+    let person = |atena: &str, kanji: &str, kana: &str| NewPerson {
+        values: [
+            (Item::AtenaNo, atena.to_owned()),
+            (Item::Shimei, kanji.to_owned()),
+            (Item::KanaShimei, kana.to_owned()),
+        ]
+        .into_iter()
+        .collect(),
+    };
+    b.svc
+        .register_persons(
+            &ward,
+            &[
+                person("880000001", "未来　花", "ミライ　ハナ"),
+                person("880000002", "未来　花子", "ミライ　ハナコ"),
+            ],
+        )
+        .await
+        .unwrap();
+    let names = |q: &'static str| {
+        let svc = b.svc.clone();
+        let ward = ward.clone();
+        async move {
+            let mut n: Vec<String> = svc
+                .search_persons(
+                    &ward,
+                    &PersonQuery {
+                        text: q.into(),
+                        limit: 20,
+                    },
+                )
+                .await
+                .unwrap()
+                .iter()
+                .map(|p| p.get(Item::KanaShimei).to_owned())
+                .filter(|k| k.starts_with("ミライ"))
+                .collect();
+            n.sort();
+            n
+        }
+    };
+    // Someone's whole name: exactly them, however it is typed.
+    assert_eq!(names("みらいはな").await, vec!["ミライ　ハナ"]);
+    assert_eq!(names("ﾐﾗｲ ﾊﾅｺ").await, vec!["ミライ　ハナコ"]);
+    assert_eq!(names("未来　花").await, vec!["ミライ　ハナ"]);
+    // A part of names: everyone whose name contains it.
+    assert_eq!(
+        names("みらい").await,
+        vec!["ミライ　ハナ", "ミライ　ハナコ"]
+    );
+    assert_eq!(
+        names("ライハ").await,
+        vec!["ミライ　ハナ", "ミライ　ハナコ"]
+    );
 }
 
 async fn each_inquiry_is_stored_and_audited(b: Bed) {
