@@ -394,7 +394,11 @@ impl Tx {
             sql.push_str(", ");
             sql.push_str(c);
         }
-        sql.push_str(" FROM persons WHERE vault_id = $1 AND id IN (");
+        // `+vault_id`: a term no index may serve. Otherwise SQLite, with
+        // no statistics, prefers the (vault_id, person_key) index to the
+        // primary key for a long id list and walks the whole vault (20 ms
+        // at 200,000 people, for a search with 80 hits).
+        sql.push_str(" FROM persons WHERE +vault_id = $1 AND id IN (");
         for i in 0..person_ids.len() {
             if i > 0 {
                 sql.push(',');
