@@ -335,10 +335,11 @@ impl Tx {
 
 impl Tx {
     /// Persons of a vault holding every one of the tokens, found from the
-    /// first token's index entries. `CROSS JOIN` fixes SQLite's join order:
-    /// left to itself it may walk the whole vault in id order (for the
-    /// `ORDER BY … LIMIT`), which grows with the vault; PostgreSQL plans
-    /// it as an inner join either way.
+    /// first token's index entries. Left to plan it, both backends may walk
+    /// the whole vault in id order for the `ORDER BY … LIMIT` and probe
+    /// each person (SQLite without statistics, PostgreSQL with a generic
+    /// plan), which grows with the vault: the first token's entries are
+    /// materialised and `CROSS JOIN` keeps them first.
     pub async fn persons_with_all_tokens(
         &mut self,
         vault_id: i64,
@@ -348,9 +349,13 @@ impl Tx {
         let Some((first, rest)) = tokens.split_first() else {
             return Ok(Vec::new());
         };
+        if !rest.is_empty() && !self.all_tokens_exist(tokens).await? {
+            return Ok(Vec::new());
+        }
         let mut sql = String::from(
-            "SELECT s.person_id FROM person_search s CROSS JOIN persons p \
-             WHERE s.token = $2 AND p.id = s.person_id AND p.vault_id = $1",
+            "WITH s AS MATERIALIZED (SELECT person_id FROM person_search WHERE token = $2) \
+             SELECT s.person_id FROM s CROSS JOIN persons p \
+             WHERE p.id = s.person_id AND p.vault_id = $1",
         );
         for i in 0..rest.len() {
             sql.push_str(&format!(
@@ -368,5 +373,25 @@ impl Tx {
         }
         let rows = q.bind(limit).fetch_all(&mut *self.inner).await?;
         Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// Whether every token has an entry: one index probe each. A search
+    /// whose text cannot be a name (a phone number, a date) has bigrams no
+    /// one holds; answering it here spares PostgreSQL planning a join of
+    /// one subquery per token (about 1 ms each at 200,000 people).
+    async fn all_tokens_exist(&mut self, tokens: &[Vec<u8>]) -> Result<bool> {
+        let probes: Vec<String> = (1..=tokens.len())
+            .map(|i| format!("EXISTS (SELECT 1 FROM person_search WHERE token = ${i})"))
+            .collect();
+        let sql = format!(
+            "SELECT CASE WHEN {} THEN 1 ELSE 0 END",
+            probes.join(" AND ")
+        );
+        let sql = self.sql(&sql).into_owned();
+        let mut q = sqlx::query_as::<_, (i64,)>(&sql);
+        for t in tokens {
+            q = q.bind(t.as_slice());
+        }
+        Ok(q.fetch_one(&mut *self.inner).await?.0 == 1)
     }
 }
