@@ -51,9 +51,17 @@ impl ServiceError {
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
 
-/// Where a stored JSON record failed to decode, without serde's message:
-/// that message quotes the offending value, and the value is an opened
-/// (personal) field that must not reach a log.
-pub(crate) fn json_fault(e: &serde_json::Error) -> String {
-    format!("{:?}, {}行 {}列", e.classify(), e.line(), e.column())
+/// A stored JSON record (`what`) that does not decode, told by where it
+/// failed, without serde's message: that message quotes the offending
+/// value, and the value is an opened (personal) field that must not reach
+/// a log.
+pub(crate) fn corrupt_record(what: &'static str) -> impl FnOnce(serde_json::Error) -> ServiceError {
+    move |e| {
+        ServiceError::Internal(format!(
+            "{what}が読めません（{:?}, {}行 {}列）",
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
+    }
 }

@@ -28,6 +28,16 @@ impl Screening {
         !self.codes.is_empty()
     }
 
+    /// The note's stored state (calls, visits, the 滞納 ledger): none, kept
+    /// or held.
+    pub(crate) fn state(&self, note: &str) -> &'static str {
+        match (note.is_empty(), self.held()) {
+            (true, _) => "none",
+            (false, false) => "kept",
+            (false, true) => "held",
+        }
+    }
+
     /// The kinds found, as stored in a `note_flags` column.
     pub(crate) fn codes(&self) -> String {
         self.codes.join(",")
@@ -59,6 +69,9 @@ mod tests {
         assert!(!s.codes().contains("宗教"));
         assert!(!screen("平日は仕事で忙しい").held());
         assert_eq!(screen("").codes(), "");
+        assert_eq!(screen("").state(""), "none");
+        assert_eq!(screen("忙しい").state("忙しい"), "kept");
+        assert_eq!(s.state("宗教上の理由"), "held");
         assert_eq!(flag_labels("shinjo"), vec!["思想・信条・宗教"]);
         assert_eq!(
             flag_labels("shinjo:宗教,hanzai"),

@@ -157,11 +157,7 @@ impl Service {
         let contract = op.contract.as_ref().map(|c| c.id);
         let (vault, key) = self.vault(&mut op.tx, contract).await?;
         let flags = crate::held_note::screen(note);
-        let note_state = match (note.is_empty(), flags.held()) {
-            (true, _) => "none",
-            (false, false) => "kept",
-            (false, true) => "held",
-        };
+        let note_state = flags.state(note);
         let sealed = (!note.is_empty())
             .then(|| {
                 key.seal(

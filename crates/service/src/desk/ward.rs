@@ -30,7 +30,7 @@ impl Service {
                 &r.sealed,
             )?;
             let mut v: AddressChangeView = serde_json::from_str(&json)
-                .map_err(|_| ServiceError::Internal("住所変更の記録が読めません".into()))?;
+                .map_err(crate::error::corrupt_record("住所変更の記録"))?;
             v.id = r.id;
             v.contract_id = r.contract_id;
             v.ward_person_id = r.ward_person_id;

@@ -263,12 +263,8 @@ pub(crate) fn open_json<T: serde::de::DeserializeOwned>(
     aad: &[u8],
     sealed: &[u8],
 ) -> Result<T> {
-    serde_json::from_slice(&key.open(aad, sealed)?).map_err(|e| {
-        ServiceError::Internal(format!(
-            "アンケートの記録が壊れています（{}）",
-            crate::error::json_fault(&e)
-        ))
-    })
+    serde_json::from_slice(&key.open(aad, sealed)?)
+        .map_err(crate::error::corrupt_record("アンケートの記録"))
 }
 
 pub(crate) fn flag_labels(codes: &str) -> Vec<String> {

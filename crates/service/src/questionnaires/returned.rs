@@ -104,12 +104,8 @@ impl Service {
             &row.content,
         )?;
         let digest_ok = itaku_crypto::sha256_hex(&plain) == row.digest;
-        let content: Content = serde_json::from_slice(&plain).map_err(|e| {
-            ServiceError::Internal(format!(
-                "返却データを読めません（{}）",
-                crate::error::json_fault(&e)
-            ))
-        })?;
+        let content: Content =
+            serde_json::from_slice(&plain).map_err(crate::error::corrupt_record("返却データ"))?;
         let ret = view_of(&row)?;
         let certificate_ok = ret
             .certificate

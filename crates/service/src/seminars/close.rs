@@ -333,12 +333,8 @@ impl Service {
             .ok_or_else(ServiceError::not_found)?;
         let (_, ward_key) = self.vault(&mut op.tx, None).await?;
         let body = ward_key.open(&return_aad(event_id, &row.seal_ref), &row.sealed)?;
-        let list: Vec<ReturnedParticipant> = serde_json::from_slice(&body).map_err(|e| {
-            ServiceError::Internal(format!(
-                "返却一覧を読めません（{}）",
-                crate::error::json_fault(&e)
-            ))
-        })?;
+        let list: Vec<ReturnedParticipant> =
+            serde_json::from_slice(&body).map_err(crate::error::corrupt_record("返却一覧"))?;
         op.finish(
             &[],
             &format!("returned list of event {event_id}: {} persons", list.len()),

@@ -72,11 +72,7 @@ pub(crate) async fn put_entries(
             },
         )?;
         let flags = crate::held_note::screen(&l.note);
-        let note_state = match (l.note.is_empty(), flags.held()) {
-            (true, _) => "none",
-            (false, false) => "kept",
-            (false, true) => "held",
-        };
+        let note_state = flags.state(&l.note);
         let note = (!l.note.is_empty())
             .then(|| {
                 key.seal(

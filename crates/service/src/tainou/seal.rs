@@ -37,12 +37,8 @@ pub(crate) fn open_json<T: serde::de::DeserializeOwned>(
     aad: &[u8],
     sealed: &[u8],
 ) -> Result<T> {
-    serde_json::from_slice(&key.open(aad, sealed)?).map_err(|e| {
-        ServiceError::Internal(format!(
-            "記録が壊れています（{}）",
-            crate::error::json_fault(&e)
-        ))
-    })
+    serde_json::from_slice(&key.open(aad, sealed)?)
+        .map_err(crate::error::corrupt_record("台帳の記録"))
 }
 
 pub(crate) fn seal_json<T: serde::Serialize>(key: &DataKey, aad: &[u8], v: &T) -> Result<Vec<u8>> {

@@ -216,11 +216,7 @@ impl Service {
             )?)
         };
         let held = flags.held();
-        let note_state = match (&sealed, held) {
-            (None, _) => "none",
-            (Some(_), true) => "held",
-            (Some(_), false) => "kept",
-        };
+        let note_state = flags.state(note);
         let flag_codes = flags.codes();
         op.tx
             .insert_visit_record(&NewVisitRecord {
