@@ -198,12 +198,29 @@ pub fn search_key(s: &str) -> String {
     let folded: String = s
         .nfkc()
         .filter(|c| !c.is_whitespace() && *c != '・')
-        .map(|c| large_kana(katakana_to_hiragana(fold_itaiji(c))).to_ascii_lowercase())
+        .flat_map(|c| {
+            let (base, voiced) = split_voiced_wa_row(fold_itaiji(c));
+            let base = large_kana(katakana_to_hiragana(base)).to_ascii_lowercase();
+            std::iter::once(base).chain(voiced)
+        })
         .collect();
     // A voiced mark left uncomposed by NFKC (ヿﾞ: the digraph expands to コト
     // after composition had its chance) joins its kana here, so the key of
     // a key is the key.
     folded.nfc().collect()
+}
+
+/// ヷヸヹヺ have no hiragana forms: they become わ゙ ゐ゙ ゑ゙ を゙ (base and
+/// combining mark), the same key as ワﾞ typed out, which NFKC composes to ヷ.
+fn split_voiced_wa_row(c: char) -> (char, Option<char>) {
+    const VOICED_MARK: char = '\u{3099}';
+    match c {
+        'ヷ' => ('ワ', Some(VOICED_MARK)),
+        'ヸ' => ('ヰ', Some(VOICED_MARK)),
+        'ヹ' => ('ヱ', Some(VOICED_MARK)),
+        'ヺ' => ('ヲ', Some(VOICED_MARK)),
+        _ => (c, None),
+    }
 }
 
 fn katakana_to_hiragana(c: char) -> char {

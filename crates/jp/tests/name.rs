@@ -139,7 +139,7 @@ fn kanji_names_refuse_damage() {
 
 #[test]
 fn search_keys_unite_spellings() {
-    let groups: [&[&str]; 8] = [
+    let groups: [&[&str]; 9] = [
         &["たかはし", "タカハシ", "ﾀｶﾊｼ", "ﾀｶﾊｼ ", "タカ ハシ"],
         &["髙橋", "高橋", "髙\u{3000}橋"],
         &["渡邊", "渡邉", "渡辺"],
@@ -153,6 +153,7 @@ fn search_keys_unite_spellings() {
             "Smith・John",
         ],
         &["櫻井", "桜井"],
+        &["ヷ", "ワﾞ", "ﾜﾞ", "㋻ﾞ", "わ\u{3099}"],
     ];
     for group in groups {
         let key = search_key(group[0]);
