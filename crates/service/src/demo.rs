@@ -358,7 +358,7 @@ impl Service {
         let profile = itaku_import::Profile::from_toml(itaku_import::SHIPPED_PROFILES[0].1)
             .map_err(|e| crate::ServiceError::Internal(e.to_string()))?;
         let imported = self
-            .import_targets(&sys, &profile, &csv[..], false, |_| {})
+            .import_targets(&sys, &profile, std::io::Cursor::new(csv), false, |_| {})
             .await?;
         let total = imported.inserted;
         let report = self.provision(&sys, contract, None).await?;

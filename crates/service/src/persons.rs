@@ -135,7 +135,7 @@ fn value_tokens(key: &DataKey, item: Item, value: &str) -> Vec<Vec<u8>> {
     out
 }
 
-type SealedPerson = (itaku_store::PersonRow, Vec<Vec<u8>>);
+pub(crate) type SealedPerson = (itaku_store::PersonRow, Vec<Vec<u8>>);
 
 /// In the ward's vault a person is known by their 宛名番号.
 pub(crate) fn ward_identities(key: &DataKey, persons: &[NewPerson]) -> Vec<Identity> {
@@ -183,6 +183,49 @@ fn seal_person(
         },
         tokens,
     ))
+}
+
+/// Seal persons and derive their search tokens, in input order. This is
+/// the CPU-heavy part of a large import: it is spread over the cores.
+pub(crate) fn seal_persons(
+    (vault_id, key): (i64, &DataKey),
+    items: &ItemSet,
+    persons: &[NewPerson],
+    identities: Vec<Identity>,
+) -> Result<Vec<SealedPerson>> {
+    let work: Vec<(&NewPerson, Identity)> = persons.iter().zip(identities).collect();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    let per = work.len().div_ceil(threads).max(64);
+    let parts: Vec<Result<Vec<SealedPerson>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = work
+            .chunks(per)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(p, id)| seal_person(key, vault_id, items, p, id))
+                        .collect::<Result<Vec<_>>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(ServiceError::Internal(
+                        "暗号化の処理が異常終了しました".into(),
+                    ))
+                })
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(persons.len());
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
 }
 
 /// Tokens a query must all match, per searchable item.
@@ -358,45 +401,22 @@ impl Service {
         identities: Vec<Identity>,
         now: &str,
     ) -> Result<(Vec<i64>, i64)> {
+        let sealed = seal_persons((vault_id, key), items, persons, identities)?;
+        self.store_sealed(tx, vault_id, items, sealed, now).await
+    }
+
+    /// Store persons already sealed by [`seal_persons`]; returns their ids
+    /// (in input order) and how many were new.
+    pub(crate) async fn store_sealed(
+        &self,
+        tx: &mut Tx,
+        vault_id: i64,
+        items: &ItemSet,
+        sealed: Vec<SealedPerson>,
+        now: &str,
+    ) -> Result<(Vec<i64>, i64)> {
         let codes: Vec<&str> = items.iter().map(|i| i.code()).collect();
-        let work: Vec<(&NewPerson, Identity)> = persons.iter().zip(identities).collect();
-        // Sealing and indexing is the CPU-heavy part of a large import:
-        // spread it over the cores, keeping input order.
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .min(8);
-        let per = work.len().div_ceil(threads).max(64);
-        let sealed: Vec<Result<Vec<SealedPerson>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = work
-                .chunks(per)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|(p, id)| seal_person(key, vault_id, items, p, id))
-                            .collect::<Result<Vec<_>>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(ServiceError::Internal(
-                            "暗号化の処理が異常終了しました".into(),
-                        ))
-                    })
-                })
-                .collect()
-        });
-        let mut rows = Vec::with_capacity(persons.len());
-        let mut tokens = Vec::with_capacity(persons.len());
-        for part in sealed {
-            for (row, t) in part? {
-                rows.push(row);
-                tokens.push(t);
-            }
-        }
+        let (rows, tokens): (Vec<_>, Vec<_>) = sealed.into_iter().unzip();
         let stored = tx.upsert_persons(vault_id, &codes, &rows, now).await?;
         let inserted = stored.iter().filter(|(_, new)| *new).count() as i64;
         let ids: Vec<i64> = stored.iter().map(|(id, _)| *id).collect();

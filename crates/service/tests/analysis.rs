@@ -251,7 +251,7 @@ async fn results_rows_matching_nobody_are_rejected_with_their_line(b: Bench) {
     // A results profile cannot be used to import residents.
     let err = b
         .svc
-        .import_targets(&ward, &profile, &bytes[..], true, |_| {})
+        .import_targets(&ward, &profile, std::io::Cursor::new(bytes), true, |_| {})
         .await
         .unwrap_err();
     assert!(err.to_string().contains("受診結果用"), "{err}");

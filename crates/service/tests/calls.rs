@@ -445,7 +445,7 @@ async fn do_not_call_survives_a_reimport(b: Bench) {
     let profile = ImportProfile::from_toml(SHIPPED_PROFILES[0].1).unwrap();
     let r = b
         .svc
-        .import_targets(&sys, &profile, &csv[..], false, |_| {})
+        .import_targets(&sys, &profile, std::io::Cursor::new(csv), false, |_| {})
         .await
         .unwrap();
     assert_eq!(r.inserted, 0, "nobody new: {r:?}");

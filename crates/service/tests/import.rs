@@ -68,14 +68,21 @@ both!(
     presets_select_exactly_whom_the_seeds_define,
     sample_imports_and_reimport_changes_nothing,
     import_is_all_or_nothing,
-    messy_export_rejects_exactly_its_bad_lines
+    messy_export_rejects_exactly_its_bad_lines,
+    a_large_import_finds_everyone_and_keeps_its_indexes
 );
 
 async fn sample_imports_and_reimport_changes_nothing(svc: Service, _url: String) {
     let who = staff(&svc).await;
     let mut seen = Vec::new();
     let r = svc
-        .import_targets(&who, &profile(), &sample()[..], false, |n| seen.push(n))
+        .import_targets(
+            &who,
+            &profile(),
+            std::io::Cursor::new(sample()),
+            false,
+            |n| seen.push(n),
+        )
         .await
         .unwrap();
     assert_eq!((r.inserted, r.updated, r.scan.rejected_rows), (2000, 0, 0));
@@ -110,7 +117,13 @@ async fn sample_imports_and_reimport_changes_nothing(svc: Service, _url: String)
         assert_eq!(p.get(Item::Katagaki), t["building"].as_str().unwrap());
     }
     let again = svc
-        .import_targets(&who, &profile(), &sample()[..], false, |_| {})
+        .import_targets(
+            &who,
+            &profile(),
+            std::io::Cursor::new(sample()),
+            false,
+            |_| {},
+        )
         .await
         .unwrap();
     assert_eq!((again.inserted, again.updated), (0, 2000));
@@ -142,7 +155,13 @@ async fn sample_imports_and_reimport_changes_nothing(svc: Service, _url: String)
         "t",
     );
     assert!(svc
-        .import_targets(&denwa, &profile(), &sample()[..], false, |_| {})
+        .import_targets(
+            &denwa,
+            &profile(),
+            std::io::Cursor::new(sample()),
+            false,
+            |_| {}
+        )
         .await
         .unwrap_err()
         .is_not_found());
@@ -160,7 +179,13 @@ async fn import_is_all_or_nothing(svc: Service, url: String) {
     raw_sql(&url, block).await.unwrap();
     let file = small(300, 5);
     let r = svc
-        .import_targets(&who, &profile(), &file[..], false, |_| {})
+        .import_targets(
+            &who,
+            &profile(),
+            std::io::Cursor::new(file.clone()),
+            false,
+            |_| {},
+        )
         .await;
     assert!(r.is_err());
     raw_sql(
@@ -177,10 +202,16 @@ async fn import_is_all_or_nothing(svc: Service, url: String) {
     assert_eq!(total, 0, "no half-imported list");
     // And it can simply be run again.
     assert_eq!(
-        svc.import_targets(&who, &profile(), &file[..], false, |_| {})
-            .await
-            .unwrap()
-            .inserted,
+        svc.import_targets(
+            &who,
+            &profile(),
+            std::io::Cursor::new(file.clone()),
+            false,
+            |_| {}
+        )
+        .await
+        .unwrap()
+        .inserted,
         300
     );
 }
@@ -200,7 +231,13 @@ async fn messy_export_rejects_exactly_its_bad_lines(svc: Service, _url: String) 
     )
     .unwrap();
     let dry = svc
-        .import_targets(&who, &profile(), &buf[..], true, |_| {})
+        .import_targets(
+            &who,
+            &profile(),
+            std::io::Cursor::new(buf.clone()),
+            true,
+            |_| {},
+        )
         .await
         .unwrap();
     assert_eq!((dry.inserted, dry.updated), (0, 0));
@@ -210,7 +247,13 @@ async fn messy_export_rejects_exactly_its_bad_lines(svc: Service, _url: String) 
         "a dry run stores nothing"
     );
     let r = svc
-        .import_targets(&who, &profile(), &buf[..], false, |_| {})
+        .import_targets(
+            &who,
+            &profile(),
+            std::io::Cursor::new(buf.clone()),
+            false,
+            |_| {},
+        )
         .await
         .unwrap();
     assert_eq!(r.scan.rejected_lines(), truth.bad_lines());
@@ -223,9 +266,15 @@ async fn messy_export_rejects_exactly_its_bad_lines(svc: Service, _url: String) 
 
 async fn presets_select_exactly_whom_the_seeds_define(svc: Service, _url: String) {
     let who = staff(&svc).await;
-    svc.import_targets(&who, &profile(), &sample()[..], false, |_| {})
-        .await
-        .unwrap();
+    svc.import_targets(
+        &who,
+        &profile(),
+        std::io::Cursor::new(sample()),
+        false,
+        |_| {},
+    )
+    .await
+    .unwrap();
     let truth: Vec<serde_json::Value> = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/data/sample-targets-truth.jsonl"
@@ -281,9 +330,15 @@ async fn presets_select_exactly_whom_the_seeds_define(svc: Service, _url: String
     want.sort();
     assert_eq!(got.len(), want.len());
     // The frozen list does not change when the register does.
-    svc.import_targets(&who, &profile(), &small(50, 77)[..], false, |_| {})
-        .await
-        .unwrap();
+    svc.import_targets(
+        &who,
+        &profile(),
+        std::io::Cursor::new(small(50, 77)),
+        false,
+        |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(
         svc.target_lists(&who).await.unwrap()[0].members,
         expect_002.len() as i64
@@ -295,4 +350,63 @@ async fn presets_select_exactly_whom_the_seeds_define(svc: Service, _url: String
         "t",
     );
     assert!(svc.preview_rule(&denwa, seed002).await.is_err());
+}
+
+/// Past 20,000 rows into a near-empty vault, SQLite builds the token index
+/// once at the end instead of row by row. People stored before and after
+/// that point are found alike, and the index is there when it is done.
+async fn a_large_import_finds_everyone_and_keeps_its_indexes(svc: Service, url: String) {
+    const ROWS: usize = 20_600;
+    let who = staff(&svc).await;
+    let r = svc
+        .import_targets(
+            &who,
+            &profile(),
+            std::io::Cursor::new(small(ROWS, 5)),
+            false,
+            |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.inserted, ROWS as i64);
+    let residents: Vec<_> = itaku_synth::Generator::new(5, 300_000_000)
+        .take(ROWS)
+        .collect();
+    for i in [3, 19_999, 20_001, 20_555] {
+        let t = &residents[i];
+        let atena = format!("{:09}", t.atena_no);
+        let hits = svc
+            .search_persons(
+                &who,
+                &PersonQuery {
+                    text: atena.clone(),
+                    limit: 2,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(hits.len(), 1, "宛名番号 {atena}");
+        let by_name = svc
+            .search_persons(
+                &who,
+                &PersonQuery {
+                    text: t.kana.clone(),
+                    limit: 500,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(
+            by_name.iter().any(|p| p.get(Item::AtenaNo) == atena),
+            "{} ({atena}) by カナ氏名",
+            t.kana
+        );
+    }
+    let store = itaku_store::Store::connect(&url).await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(
+        tx.indexes_of("person_search").await.unwrap(),
+        ["person_search_person", "person_search_token"]
+    );
+    tx.rollback().await.unwrap();
 }

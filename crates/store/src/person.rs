@@ -322,6 +322,44 @@ impl Tx {
         Ok(())
     }
 
+    /// Search-token entries held for every vault, to judge whether an
+    /// import is large beside what is there (see [`Tx::defer_token_index`]).
+    pub async fn count_search_tokens(&mut self) -> Result<i64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM person_search")
+            .fetch_one(&mut *self.inner)
+            .await?;
+        Ok(n)
+    }
+
+    /// For a large import into SQLite: drop the token index inside this
+    /// transaction, to be built again by [`Tx::restore_token_index`] before
+    /// commit. Tokens are random, so each one inserted into a large index
+    /// lands on a page of its own; sorting them all once when the index is
+    /// built is several times faster (BENCHMARKS.md). Other connections
+    /// keep reading their snapshot, index included, and a rollback (an
+    /// error, a kill) brings the index back with everything else. On
+    /// PostgreSQL dropping the index would lock searches out for the whole
+    /// import, so nothing is done there. Returns whether it was dropped.
+    pub async fn defer_token_index(&mut self) -> Result<bool> {
+        match self.backend() {
+            Backend::Sqlite => {
+                sqlx::query("DROP INDEX person_search_token")
+                    .execute(&mut *self.inner)
+                    .await?;
+                Ok(true)
+            }
+            Backend::Postgres => Ok(false),
+        }
+    }
+
+    /// Build the token index dropped by [`Tx::defer_token_index`].
+    pub async fn restore_token_index(&mut self) -> Result<()> {
+        sqlx::query("CREATE INDEX IF NOT EXISTS person_search_token ON person_search (token)")
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(())
+    }
+
     pub async fn count_persons(&mut self, vault_id: i64) -> Result<i64> {
         let sql = self.sql("SELECT COUNT(*) FROM persons WHERE vault_id = $1");
         let (n,): (i64,) = sqlx::query_as(&sql)

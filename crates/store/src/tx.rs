@@ -47,6 +47,24 @@ impl Tx {
         Ok((&mut *self.inner).execute(sql).await?.rows_affected())
     }
 
+    /// Names of a table's indexes, sorted: a check that a bulk write put
+    /// back what it took away (see `defer_token_index`).
+    pub async fn indexes_of(&mut self, table: &str) -> Result<Vec<String>> {
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? ORDER BY name"
+            }
+            Backend::Postgres => {
+                "SELECT indexname::text FROM pg_indexes WHERE tablename = $1 ORDER BY indexname"
+            }
+        };
+        let rows: Vec<(String,)> = sqlx::query_as(sql)
+            .bind(table)
+            .fetch_all(&mut *self.inner)
+            .await?;
+        Ok(rows.into_iter().map(|(n,)| n).collect())
+    }
+
     /// Every row of every table as text (PostgreSQL), for tests that look
     /// for plaintext where only ciphertext may be. SQLite's tests read the
     /// database files themselves.

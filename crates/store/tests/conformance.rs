@@ -47,6 +47,7 @@ macro_rules! conformance {
 
 conformance!(
     migrations_are_idempotent_and_numbered_alike,
+    a_deferred_token_index_comes_back_on_rollback_and_on_restore,
     organisations_users_and_unique_logins,
     contracts_staff_and_subcontracting,
     items_load_only_what_is_asked_and_only_from_the_vault,
@@ -668,4 +669,28 @@ async fn batch_tokens_replace_only_for_known_persons(s: Store) {
         vec![b]
     );
     tx.commit().await.unwrap();
+}
+
+async fn a_deferred_token_index_comes_back_on_rollback_and_on_restore(s: Store) {
+    let full = vec![
+        "person_search_person".to_owned(),
+        "person_search_token".to_owned(),
+    ];
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(tx.indexes_of("person_search").await.unwrap(), full);
+    let dropped = tx.defer_token_index().await.unwrap();
+    // Only SQLite drops it: on PostgreSQL it would lock searches out.
+    assert_eq!(dropped, s.backend() == Backend::Sqlite);
+    let during = tx.indexes_of("person_search").await.unwrap();
+    assert_eq!(during.len(), if dropped { 1 } else { 2 });
+    // An import that fails (or is killed) rolls the drop back with it.
+    tx.rollback().await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(tx.indexes_of("person_search").await.unwrap(), full);
+    tx.defer_token_index().await.unwrap();
+    tx.restore_token_index().await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(tx.indexes_of("person_search").await.unwrap(), full);
+    tx.rollback().await.unwrap();
 }

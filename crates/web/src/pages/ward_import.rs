@@ -150,9 +150,9 @@ fn human_size(n: usize) -> String {
     }
 }
 
-/// Run an import (or its dry run) on one of the runtime's blocking threads:
-/// the file reader is not `Send`, and a dry run is a long stretch of parsing
-/// that must not hold up the workers answering other requests.
+/// Run an import (or its dry run). The service reads and parses the file
+/// on a thread of its own, so a long dry run does not hold up the workers
+/// answering other requests.
 async fn run_import(
     svc: Service,
     actor: Actor,
@@ -161,19 +161,18 @@ async fn run_import(
     dry_run: bool,
     line: Option<Arc<AtomicU64>>,
 ) -> Result<ImportReport, ServiceError> {
-    let handle = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
-        handle.block_on(async move {
-            svc.import_targets(&actor, &profile, &bytes[..], dry_run, |n| {
-                if let Some(l) = &line {
-                    l.store(n, Ordering::Relaxed);
-                }
-            })
-            .await
-        })
-    })
+    svc.import_targets(
+        &actor,
+        &profile,
+        std::io::Cursor::new(bytes),
+        dry_run,
+        |n| {
+            if let Some(l) = &line {
+                l.store(n, Ordering::Relaxed);
+            }
+        },
+    )
     .await
-    .map_err(|e| ServiceError::Internal(format!("import task: {e}")))?
 }
 
 // ---------------------------------------------------------------- upload form
